@@ -1,0 +1,35 @@
+import OSS from 'ali-oss';
+
+export interface OssCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string | undefined;
+}
+
+export interface OssSettings {
+  bucket: string;
+  /** Region id without the `oss-` prefix, e.g. cn-hangzhou. */
+  region: string;
+  /** Endpoint override (the local stack, or a custom domain); when absent ali-oss derives it from the region. */
+  endpoint?: string | undefined;
+  /** Inside Alibaba Cloud (FC, ECS): the free, faster -internal endpoint. */
+  internal?: boolean;
+  credentials: OssCredentials;
+  timeoutMs?: number;
+}
+
+/** An ali-oss client. HTTPS unless the endpoint says http:// (ali-oss defaults to http, which we never want in the cloud). */
+export function createOssClient(settings: OssSettings): OSS {
+  const options: OSS.Options = {
+    bucket: settings.bucket,
+    region: `oss-${settings.region}`,
+    accessKeyId: settings.credentials.accessKeyId,
+    accessKeySecret: settings.credentials.accessKeySecret,
+    internal: settings.internal ?? false,
+    secure: settings.endpoint === undefined || settings.endpoint.startsWith('https:'),
+    timeout: settings.timeoutMs ?? 60_000,
+  };
+  if (settings.credentials.securityToken) options.stsToken = settings.credentials.securityToken;
+  if (settings.endpoint !== undefined) options.endpoint = settings.endpoint;
+  return new OSS(options);
+}

@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import type OSS from 'ali-oss';
+import { TerminalError } from '../../core/errors.js';
+import { translateOssError, translatingOss } from './errors.js';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  /** CRC-64/XZ of the whole object in decimal, as OSS reports it (x-oss-hash-crc64ecma). */
+  crc64: string | undefined;
+  meta: Record<string, string>;
+  contentType: string | undefined;
+}
+
+export interface PutOptions {
+  /** Refuse to replace an existing object (409 FileAlreadyExists → TerminalError OSS_EXISTS). */
+  forbidOverwrite?: boolean;
+  meta?: Record<string, string>;
+  contentType?: string;
+}
+
+export interface PutResult {
+  etag: string;
+  crc64: string | undefined;
+}
+
+/** The object store as the pipeline uses it: a handful of calls, vendor errors already translated. */
+export interface ObjectStore {
+  head(key: string): Promise<ObjectInfo | undefined>;
+  get(key: string): Promise<Buffer>;
+  getStream(key: string): Promise<Readable>;
+  put(key: string, body: Buffer | string, options?: PutOptions): Promise<PutResult>;
+  copy(to: string, from: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+}
+
+/** ObjectStore over ali-oss 6.x. */
+export class OssObjectStore implements ObjectStore {
+  constructor(readonly client: OSS) {}
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const result = await this.client.head(key);
+      const headers = result.res.headers as Record<string, string | undefined>;
+      return {
+        key,
+        size: Number(headers['content-length'] ?? 0),
+        etag: unquote(headers.etag ?? ''),
+        crc64: headers['x-oss-hash-crc64ecma'],
+        meta: (result.meta ?? {}) as Record<string, string>,
+        contentType: headers['content-type'],
+      };
+    } catch (error) {
+      const e = translateOssError(error, `head ${key}`);
+      if (e instanceof TerminalError && e.code === 'OSS_NOT_FOUND') return undefined;
+      throw e;
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const result = await translatingOss(`get ${key}`, () => this.client.get(key));
+    return result.content as Buffer;
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const result = await translatingOss(`get ${key}`, () => this.client.getStream(key));
+    return result.stream as Readable;
+  }
+
+  async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<PutResult> {
+    const headers: Record<string, string> = {};
+    if (options.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true';
+    const putOptions: OSS.PutObjectOptions = { headers };
+    if (options.meta) putOptions.meta = options.meta as unknown as OSS.UserMeta;
+    if (options.contentType) putOptions.mime = options.contentType;
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const result = await translatingOss(`put ${key}`, () => this.client.put(key, data, putOptions));
+    const res = result.res as unknown as { headers: Record<string, string | undefined> };
+    return { etag: unquote(res.headers.etag ?? ''), crc64: res.headers['x-oss-hash-crc64ecma'] };
+  }
+
+  async copy(to: string, from: string): Promise<void> {
+    await translatingOss(`copy ${from} to ${to}`, () => this.client.copy(to, from));
+  }
+
+  async delete(key: string): Promise<void> {
+    await translatingOss(`delete ${key}`, () => this.client.delete(key));
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    let token: string | undefined;
+    do {
+      const query: Record<string, unknown> = { prefix, 'max-keys': 1000 };
+      if (token) query['continuation-token'] = token;
+      const page = await translatingOss(`list ${prefix}`, () =>
+        this.client.listV2(query as OSS.ListV2ObjectsQuery, {}),
+      );
+      for (const o of page.objects ?? []) yield { key: o.name, size: o.size };
+      token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
+    } while (token);
+  }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { dropDatabase, ensureDatabase } from '../../adapters/warehouse/database.js';
+import { loadMigrations, migrate } from '../../adapters/warehouse/migrations.js';
+import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
+import { createLogger } from '../../core/logger.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface TestDatabase {
+  url: string;
+  database: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** The server every test talks to: MYSQL_URL, default root on 127.0.0.1 (CI starts MariaDB there). */
+export function serverUrl(): string {
+  return process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+}
+
+export const quietLogger = createLogger({ write: () => {}, now: () => new Date() });
+
+/** A fresh database for one test file, migrated unless told otherwise; `drop()` removes it. */
+export async function createTestDatabase(
+  label: string,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const database = `t_${label.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(4).toString('hex')}`.slice(0, 64);
+  const base = new URL(serverUrl());
+  base.pathname = `/${database}`;
+  const url = await ensureDatabase(base.toString());
+  const pool = createPool({ url, connectionLimit: 4 });
+  if (options.migrate !== false) await migrate(pool, await loadMigrations(MIGRATIONS_DIR), quietLogger);
+  return {
+    url,
+    database,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await dropDatabase(url);
+    },
+  };
+}
