@@ -29,7 +29,12 @@ export function createOssClient(settings: OssSettings): OSS {
     secure: settings.endpoint === undefined || settings.endpoint.startsWith('https:'),
     timeout: settings.timeoutMs ?? 60_000,
   };
-  if (settings.credentials.securityToken) options.stsToken = settings.credentials.securityToken;
+  if (settings.credentials.securityToken) {
+    options.stsToken = settings.credentials.securityToken;
+    // The caller rebuilds the client when its STS credentials rotate (FC hands fresh ones in `context`);
+    // setting the interval tells ali-oss so and keeps it from warning on every construction.
+    options.refreshSTSTokenInterval = 300_000;
+  }
   if (settings.endpoint !== undefined) options.endpoint = settings.endpoint;
   return new OSS(options);
 }

@@ -33,7 +33,7 @@ export interface ObjectStore {
   put(key: string, body: Buffer | string, options?: PutOptions): Promise<PutResult>;
   copy(to: string, from: string): Promise<void>;
   delete(key: string): Promise<void>;
-  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  list(prefix: string, pageSize?: number): AsyncIterable<{ key: string; size: number }>;
 }
 
 /** ObjectStore over ali-oss 6.x. */
@@ -89,10 +89,10 @@ export class OssObjectStore implements ObjectStore {
     await translatingOss(`delete ${key}`, () => this.client.delete(key));
   }
 
-  async *list(prefix: string): AsyncIterable<{ key: string; size: number }> {
+  async *list(prefix: string, pageSize = 1000): AsyncIterable<{ key: string; size: number }> {
     let token: string | undefined;
     do {
-      const query: Record<string, unknown> = { prefix, 'max-keys': 1000 };
+      const query: Record<string, unknown> = { prefix, 'max-keys': pageSize };
       if (token) query['continuation-token'] = token;
       const page = await translatingOss(`list ${prefix}`, () =>
         this.client.listV2(query as OSS.ListV2ObjectsQuery, {}),

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOssClient } from '../../adapters/object-store/client.js';
+import { OssObjectStore } from '../../adapters/object-store/store.js';
+import { crc64 } from '../../core/crc64.js';
+import { TerminalError, TransientError } from '../../core/errors.js';
+import type { OssFault } from '../../local/oss/server.js';
+import { AK, BUCKET, type OssHarness, REGION, startHarness } from '../local/oss-harness.js';
+
+describe('OssObjectStore against the local OSS server', () => {
+  let oss: OssHarness;
+  let fault: OssFault;
+  const store = (overrides: Partial<Parameters<typeof createOssClient>[0]> = {}) =>
+    new OssObjectStore(
+      createOssClient({
+        bucket: BUCKET,
+        region: REGION,
+        endpoint: oss.server.url,
+        credentials: AK,
+        timeoutMs: 5000,
+        ...overrides,
+      }),
+    );
+
+  beforeAll(async () => {
+    oss = await startHarness({ intercept: () => fault });
+  });
+  afterAll(async () => {
+    await oss.close();
+  });
+
+  it('puts, heads, gets, streams, copies, lists and deletes', async () => {
+    const s = store();
+    const body = Buffer.from('datetime,instrument,KMID\n2024-01-02,SH600000,0.5\n');
+    const put = await s.put('adapter/a.csv', body, { meta: { rows: '1' }, contentType: 'text/csv' });
+    expect(put.crc64).toBe(crc64(body));
+    const info = await s.head('adapter/a.csv');
+    expect(info).toMatchObject({
+      key: 'adapter/a.csv',
+      size: body.length,
+      crc64: crc64(body),
+      meta: { rows: '1' },
+      contentType: 'text/csv',
+    });
+    expect(info?.etag).toMatch(/^[0-9A-F]{32}$/);
+    expect(await s.get('adapter/a.csv')).toEqual(body);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await s.getStream('adapter/a.csv')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(body);
+    await s.copy('adapter/b.csv', 'adapter/a.csv');
+    const keys: string[] = [];
+    for await (const o of s.list('adapter/')) keys.push(o.key);
+    expect(keys).toEqual(['adapter/a.csv', 'adapter/b.csv']);
+    await s.delete('adapter/a.csv');
+    expect(await s.head('adapter/a.csv')).toBeUndefined();
+  });
+
+  it('pages through listings', async () => {
+    const s = store();
+    for (let i = 0; i < 7; i++) await s.put(`paged/${i}`, String(i));
+    const keys: string[] = [];
+    for await (const o of s.list('paged/', 3)) keys.push(o.key);
+    expect(keys).toEqual(['paged/0', 'paged/1', 'paged/2', 'paged/3', 'paged/4', 'paged/5', 'paged/6']);
+  });
+
+  it('refuses to overwrite with forbidOverwrite (OSS_EXISTS)', async () => {
+    const s = store();
+    await s.put('once/m.json', '{}', { forbidOverwrite: true });
+    const error = await s.put('once/m.json', '{"x":1}', { forbidOverwrite: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as TerminalError).code).toBe('OSS_EXISTS');
+    expect((await s.get('once/m.json')).toString()).toBe('{}');
+  });
+
+  it('translates a wrong secret into OSS_AUTH and a missing bucket into OSS_NO_BUCKET', async () => {
+    const bad = store({ credentials: { ...AK, accessKeySecret: 'wrong' } });
+    await expect(bad.put('x', 'y')).rejects.toMatchObject({ code: 'OSS_AUTH', kind: 'terminal' });
+    await expect(store({ bucket: 'no-such-bucket' }).put('x', 'y')).rejects.toMatchObject({
+      code: 'OSS_NO_BUCKET',
+    });
+  });
+
+  it('translates 5xx and unreachable endpoints into transient OSS_UNAVAILABLE', async () => {
+    fault = { status: 503, code: 'ServiceUnavailable', message: 'busy' };
+    try {
+      const error = await store()
+        .put('x', 'y')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as TransientError).code).toBe('OSS_UNAVAILABLE');
+    } finally {
+      fault = undefined;
+    }
+    const unreachable = store({ endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 });
+    await expect(unreachable.head('x')).rejects.toMatchObject({ code: 'OSS_UNAVAILABLE', kind: 'transient' });
+  });
+});
