@@ -57,8 +57,9 @@ export function parseManifest(input: string | Uint8Array): ManifestV1 {
   }
   const r = new DocReader('MANIFEST');
   const m = r.object(doc, '$', FIELDS);
-  const version = m?.formatVersion;
-  if (m !== undefined && version !== 1) {
+  if (m === undefined) throw invalidManifest(r);
+  const version = m.formatVersion;
+  if (version !== 1) {
     r.add('$.formatVersion', 'VERSION', 'must be 1 (this reader knows format v1 only)', version);
   }
   const batchId = r.string(m, 'batchId', '$', {
@@ -78,7 +79,7 @@ export function parseManifest(input: string | Uint8Array): ManifestV1 {
   const columns = readColumns(r, m, kind as BatchKind | undefined);
   r.integer(m, 'rowCount', '$', { test: (n) => n >= 1, message: 'must be at least 1' });
   readPayload(r, m, kind as BatchKind | undefined, dataset, batchId);
-  const producer = r.object(m?.producer, '$.producer', ['host', 'agentVersion', 'sourcePath']);
+  const producer = r.object(m.producer, '$.producer', ['host', 'agentVersion', 'sourcePath']);
   r.string(producer, 'host', '$.producer', {
     test: (s) => s.length > 0 && s.length <= 255,
     message: '1..255 chars',
@@ -89,12 +90,7 @@ export function parseManifest(input: string | Uint8Array): ManifestV1 {
     test: isIsoUtc,
     message: 'must be ISO 8601 UTC, e.g. 2026-11-26T18:00:00.000Z',
   });
-  if (r.problems.length > 0 || m === undefined || columns === undefined) {
-    const list = r.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new TerminalError('MANIFEST_INVALID', `manifest.json is invalid: ${list}`, {
-      problems: r.problems,
-    });
-  }
+  if (r.problems.length > 0 || columns === undefined) throw invalidManifest(r);
   return m as unknown as ManifestV1;
 }
 
@@ -118,6 +114,11 @@ export function formatManifest(m: ManifestV1): string {
     createdAt: m.createdAt,
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+function invalidManifest(r: DocReader): TerminalError {
+  const list = r.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return new TerminalError('MANIFEST_INVALID', `manifest.json is invalid: ${list}`, { problems: r.problems });
 }
 
 function readDateRange(r: DocReader, m: Record<string, unknown> | undefined): void {
