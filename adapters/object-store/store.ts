@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type OSS from 'ali-oss';
 import { TerminalError } from '../../core/errors.js';
 import { translateOssError, translatingOss } from './errors.js';
+import { type UploadFileOptions, type UploadResult, uploadFile } from './file-upload.js';
 
 export interface ObjectInfo {
   key: string;
@@ -36,8 +37,19 @@ export interface ObjectStore {
   list(prefix: string, pageSize?: number): AsyncIterable<{ key: string; size: number }>;
 }
 
+/** What a bucket probe saw: it answered, and the server's clock (for a skew check). */
+export interface ProbeResult {
+  serverTime: Date | undefined;
+}
+
+/** The store as the agent uses it: the basic calls plus resumable file upload and a reachability probe. */
+export interface UploadingStore extends ObjectStore {
+  uploadFile(key: string, path: string, options: UploadFileOptions): Promise<UploadResult>;
+  probe(prefix?: string): Promise<ProbeResult>;
+}
+
 /** ObjectStore over ali-oss 6.x. */
-export class OssObjectStore implements ObjectStore {
+export class OssObjectStore implements UploadingStore {
   constructor(readonly client: OSS) {}
 
   async head(key: string): Promise<ObjectInfo | undefined> {
@@ -79,6 +91,20 @@ export class OssObjectStore implements ObjectStore {
     const result = await translatingOss(`put ${key}`, () => this.client.put(key, data, putOptions));
     const res = result.res as unknown as { headers: Record<string, string | undefined> };
     return { etag: unquote(res.headers.etag ?? ''), crc64: res.headers['x-oss-hash-crc64ecma'] };
+  }
+
+  /** Multipart upload of a file with a resumable checkpoint (see file-upload.ts). */
+  uploadFile(key: string, path: string, options: UploadFileOptions): Promise<UploadResult> {
+    return uploadFile(this.client, key, path, options);
+  }
+
+  /** List at most one key: proves credentials and bucket, and reads the server's Date header. */
+  async probe(prefix = ''): Promise<ProbeResult> {
+    const query = { prefix, 'max-keys': 1 } as unknown as OSS.ListV2ObjectsQuery;
+    const page = await translatingOss('list the bucket', () => this.client.listV2(query, {}));
+    const date = (page.res.headers as Record<string, string | undefined>).date;
+    const serverTime = date === undefined ? undefined : new Date(date);
+    return { serverTime: serverTime && !Number.isNaN(serverTime.getTime()) ? serverTime : undefined };
   }
 
   async copy(to: string, from: string): Promise<void> {

@@ -1,0 +1,157 @@
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
+import type { ParsedRow } from '../../core/csv/index.js';
+import { translateMysqlError } from './errors.js';
+import { quoteId } from './pool.js';
+import type { LoadTarget, RowSink } from './row-sink.js';
+
+const CHUNK_BYTES = 64 * 1024;
+/** Bytes we let wait in the socket before pausing the parser: mysql2 writes infile data without backpressure. */
+const SOCKET_HIGH_WATER = 4 * 1024 * 1024;
+
+/**
+ * The fast path: one `LOAD DATA LOCAL INFILE` statement fed, while the payload streams in, by a Readable of the
+ * validated canonical lines (mysql2's per-query `infileStreamFactory`). The file name is only a label: the
+ * factory ignores it, and the pool refuses every other file request (pool.ts).
+ * LOCAL turns duplicate keys and conversion errors into warnings, so the caller compares `end()` with rowsSent.
+ */
+export class LoadDataSink implements RowSink {
+  rowsSent = 0;
+  private readonly feed: Readable;
+  private readonly done: Promise<number>;
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private feedFull = false;
+  private started = false;
+  private stopped: Error | undefined;
+  private stopping: Promise<void> | undefined;
+  private failure: unknown;
+  private wakers: Array<() => void> = [];
+
+  constructor(
+    private readonly conn: PoolConnection,
+    target: LoadTarget,
+    header: string,
+  ) {
+    this.feed = new Readable({ highWaterMark: 1024 * 1024, read: () => this.wake() });
+    this.feed.push(Buffer.from(`${header}\n`));
+    this.done = this.run(target);
+    this.done.catch(() => undefined); // observed through ready()/end()
+  }
+
+  add(_row: ParsedRow, line: Buffer): void {
+    if (this.stopped !== undefined || this.failure !== undefined) return;
+    if (this.used + line.length > this.chunk.length) this.flush();
+    if (line.length > this.chunk.length) {
+      this.pushToFeed(Buffer.from(line));
+    } else {
+      this.used += line.copy(this.chunk, this.used);
+    }
+    this.rowsSent++;
+  }
+
+  async ready(): Promise<void> {
+    for (;;) {
+      if (this.stopped !== undefined) return;
+      if (this.failure !== undefined) throw translateMysqlError(this.failure, 'LOAD DATA');
+      const socket = this.socket();
+      if (this.feedFull) await this.sleep();
+      else if (this.started && socket !== undefined && socket.writableLength > SOCKET_HIGH_WATER) {
+        await this.drained(socket);
+      } else return;
+    }
+  }
+
+  async end(): Promise<number> {
+    this.flush();
+    this.feed.push(null);
+    try {
+      return await this.done;
+    } catch (error) {
+      throw translateMysqlError(error, 'LOAD DATA');
+    }
+  }
+
+  abort(reason: Error): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = reason;
+      this.wake();
+      // mysql2 ends the file on a stream error and fails the statement with it; the caller rolls back.
+      if (this.started) this.feed.destroy(reason);
+      await this.done.catch(() => undefined);
+    })();
+    return this.stopping;
+  }
+
+  private async run(target: LoadTarget): Promise<number> {
+    const fields = target.fields.map(quoteId).join(', ');
+    const sets = target.fixed.map((f) => `${quoteId(f.column)} = ?`).join(', ');
+    const sql =
+      `LOAD DATA LOCAL INFILE ? INTO TABLE ${quoteId(target.table)} CHARACTER SET utf8mb4 ` +
+      "FIELDS TERMINATED BY ',' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' IGNORE 1 LINES " +
+      `(${fields}) SET ${sets}`;
+    const values = ['batch.csv', ...target.fixed.map((f) => f.value)];
+    try {
+      const [result] = await this.conn.query<ResultSetHeader>({
+        sql: mysql.format(sql, values),
+        infileStreamFactory: () => this.stream(),
+      });
+      return result.affectedRows;
+    } catch (error) {
+      if (this.stopped === undefined) this.failure = error;
+      throw error;
+    } finally {
+      this.wake();
+    }
+  }
+
+  /** The server asked for the file: hand over the feed (or, if stopped before, a stream that fails at once). */
+  private stream(): Readable {
+    this.started = true;
+    const stopped = this.stopped;
+    if (stopped === undefined) return this.feed;
+    return new Readable({
+      read() {
+        this.destroy(stopped);
+      },
+    });
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.pushToFeed(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  private pushToFeed(bytes: Buffer): void {
+    if (!this.feed.push(bytes)) this.feedFull = true;
+  }
+
+  private socket(): Socket | undefined {
+    return (this.conn as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => this.wakers.push(resolve));
+  }
+
+  private drained(socket: Socket): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+      this.wakers.push(done);
+    });
+  }
+
+  private wake(): void {
+    this.feedFull = false;
+    for (const wake of this.wakers.splice(0)) wake();
+  }
+}

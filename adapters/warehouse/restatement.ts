@@ -1,0 +1,61 @@
+import type { PoolConnection } from 'mysql2/promise';
+import { quoteId } from './pool.js';
+import { factorTableName, historyTableName } from './registry.js';
+import { execute, selectRows } from './sql.js';
+
+/** The dates a batch owns: a batch is the full cross-section of its date range, so it replaces what is there. */
+export type ReplaceScope =
+  | { kind: 'factors'; dataset: string; columns: readonly string[]; start: string; end: string }
+  | { kind: 'calendar'; calendar: string; start: string; end: string };
+
+/** A batch whose rows a restatement replaced, and how many. */
+export interface Predecessor {
+  batchId: string;
+  rows: number;
+}
+
+/**
+ * Inside the load transaction, before the new rows go in: find the batches that loaded rows in the scope's
+ * dates, keep those rows in `<table>__history` (factors) and delete them. Readers keep seeing the old rows
+ * (InnoDB MVCC) until the load commits. Returns the predecessors, most recent first.
+ */
+export async function replaceScope(
+  conn: PoolConnection,
+  scope: ReplaceScope,
+  batchId: string,
+): Promise<Predecessor[]> {
+  const { table, where, params } = scopeSql(scope);
+  const rows = await selectRows(
+    conn,
+    `SELECT batch_id, COUNT(*) AS n FROM ${quoteId(table)} WHERE ${where} GROUP BY batch_id ORDER BY batch_id DESC`,
+    params,
+  );
+  const predecessors = rows.map((r) => ({ batchId: String(r.batch_id), rows: Number(r.n) }));
+  if (predecessors.length === 0) return predecessors;
+  if (scope.kind === 'factors') {
+    const columns = ['trade_date', 'instrument', ...scope.columns, 'batch_id'].map(quoteId).join(', ');
+    await execute(
+      conn,
+      `INSERT INTO ${quoteId(historyTableName(scope.dataset))} (${columns}, superseded_by, superseded_at)
+       SELECT ${columns}, ?, UTC_TIMESTAMP(3) FROM ${quoteId(table)} WHERE ${where}`,
+      [batchId, ...params],
+    );
+  }
+  await execute(conn, `DELETE FROM ${quoteId(table)} WHERE ${where}`, params);
+  return predecessors;
+}
+
+function scopeSql(scope: ReplaceScope): { table: string; where: string; params: unknown[] } {
+  if (scope.kind === 'factors') {
+    return {
+      table: factorTableName(scope.dataset),
+      where: 'trade_date BETWEEN ? AND ?',
+      params: [scope.start, scope.end],
+    };
+  }
+  return {
+    table: 'trading_calendar',
+    where: 'calendar = ? AND trade_date BETWEEN ? AND ?',
+    params: [scope.calendar, scope.start, scope.end],
+  };
+}

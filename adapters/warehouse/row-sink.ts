@@ -1,0 +1,54 @@
+import type { ColumnSpec, ParsedRow } from '../../core/csv/index.js';
+import { factorTableName } from './registry.js';
+
+/**
+ * Where validated rows go inside the load transaction. The parser calls `add` synchronously for every row of a
+ * chunk, then waits on `ready()` before feeding the next chunk: that is the backpressure from MySQL back to OSS.
+ */
+export interface RowSink {
+  /** Queue one validated row: its canonical line (LOAD DATA) and its parsed values (INSERT). */
+  add(row: ParsedRow, line: Buffer): void;
+  /** Resolves when the sink takes more rows; rejects (translated) when the database failed. */
+  ready(): Promise<void>;
+  /** No more rows: finish the statement(s); resolves with the rows the database took. */
+  end(): Promise<number>;
+  /** Stop feeding the database; whatever reached it is rolled back by the caller. Never throws. */
+  abort(reason: Error): Promise<void>;
+  /** Rows handed to the database so far. */
+  readonly rowsSent: number;
+}
+
+/** Where one batch's rows land: the table, the payload fields' columns, and the columns every row shares. */
+export interface LoadTarget {
+  /** A validated identifier (quoted with quoteId when used). */
+  table: string;
+  /** Column of each payload field, in line order. */
+  fields: readonly string[];
+  /** Columns set to one value for every row (LOAD DATA … SET col = ?). */
+  fixed: readonly { column: string; value: string }[];
+  /** The values of one row in `fields` order (the INSERT path). */
+  rowValues(row: ParsedRow): unknown[];
+}
+
+/** Rows of a factor batch go to f_<dataset>: trade_date, instrument, the batch's columns, and its batch_id. */
+export function factorTarget(dataset: string, batchId: string, columns: readonly ColumnSpec[]): LoadTarget {
+  return {
+    table: factorTableName(dataset),
+    fields: ['trade_date', 'instrument', ...columns.map((c) => c.name)],
+    fixed: [{ column: 'batch_id', value: batchId }],
+    rowValues: (row) => [row.date, row.instrument, ...row.values],
+  };
+}
+
+/** Rows of a calendar batch go to trading_calendar under the calendar's name. */
+export function calendarTarget(calendar: string, batchId: string): LoadTarget {
+  return {
+    table: 'trading_calendar',
+    fields: ['trade_date'],
+    fixed: [
+      { column: 'calendar', value: calendar },
+      { column: 'batch_id', value: batchId },
+    ],
+    rowValues: (row) => [row.date],
+  };
+}

@@ -1,0 +1,73 @@
+import type { Pool } from 'mysql2/promise';
+import type { LoadMode } from './loader.js';
+import { quoteId } from './pool.js';
+import { factorTableName } from './registry.js';
+import { type Queryable, selectRows } from './sql.js';
+
+/** What the warehouse knows that the quality rules use: calendars and the day before a batch. */
+
+/** The trading days of a calendar (a few thousand rows for decades) and the span it covers. */
+export interface CalendarDays {
+  calendar: string;
+  days: string[];
+}
+
+/** The calendar a dataset is checked against: its own, else the only one loaded, else none. */
+export async function chooseCalendar(db: Queryable, configured: string | null): Promise<string | undefined> {
+  if (configured !== null) return configured;
+  const rows = await selectRows(
+    db,
+    'SELECT DISTINCT calendar FROM trading_calendar ORDER BY calendar LIMIT 2',
+  );
+  return rows.length === 1 ? String(rows[0]?.calendar) : undefined;
+}
+
+export async function calendarDays(db: Queryable, calendar: string): Promise<CalendarDays> {
+  const rows = await selectRows(
+    db,
+    'SELECT trade_date FROM trading_calendar WHERE calendar = ? ORDER BY trade_date',
+    [calendar],
+  );
+  return { calendar, days: rows.map((d) => String(d.trade_date)) };
+}
+
+/** Instrument count on the latest trading date before `start` in a factor table (INSTRUMENT_COUNT_DRIFT). */
+export async function previousDay(
+  db: Queryable,
+  dataset: string,
+  start: string,
+): Promise<{ date: string; instruments: number } | undefined> {
+  const table = quoteId(factorTableName(dataset));
+  const [row] = await selectRows(
+    db,
+    `SELECT trade_date, COUNT(*) AS n FROM ${table}
+      WHERE trade_date = (SELECT MAX(trade_date) FROM ${table} WHERE trade_date < ?) GROUP BY trade_date`,
+    [start],
+  );
+  return row === undefined ? undefined : { date: String(row.trade_date), instruments: Number(row.n) };
+}
+
+/** The batch already loaded with this content (content identity: dataset + payload SHA-256), with its digest. */
+export async function loadedContent(
+  db: Queryable,
+  dataset: string,
+  sha256: string,
+): Promise<{ batchId: string; crc64: string | null; bytes: number | null } | undefined> {
+  const [row] = await selectRows(
+    db,
+    `SELECT lc.batch_id, b.payload_crc64, b.payload_bytes FROM loaded_contents lc
+       LEFT JOIN batches b ON b.batch_id = lc.batch_id
+      WHERE lc.dataset = ? AND lc.content_sha256 = ?`,
+    [dataset, sha256],
+  );
+  if (row === undefined) return undefined;
+  const bytes = row.payload_bytes === null ? null : Number(row.payload_bytes);
+  return { batchId: String(row.batch_id), crc64: row.payload_crc64 ?? null, bytes };
+}
+
+/** LOAD_MODE auto: LOAD DATA LOCAL when the server allows it (@@local_infile), multi-row INSERT otherwise. */
+export async function resolveLoadMode(pool: Pool, configured: 'auto' | LoadMode): Promise<LoadMode> {
+  if (configured !== 'auto') return configured;
+  const [row] = await selectRows(pool, 'SELECT @@local_infile AS on_');
+  return Number(row?.on_) === 1 ? 'load-data' : 'insert';
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { closeSync, createWriteStream, fsyncSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
+import { type PayloadDigest, PayloadHasher } from '../../core/digest.js';
+
+/** How much canonical CSV may wait for the compressor before the producer pauses. */
+const GZIP_BACKLOG = 4 * 1024 * 1024;
+
+/**
+ * Canonical CSV bytes in, `data.csv.gz` out, with SHA-256 + CRC-64 of the compressed bytes computed on the
+ * way. zlib level 6, no file name, mtime 0: the same rows always give the same bytes (content dedupe).
+ * Compression runs on the libuv threadpool, so the caller formats the next rows meanwhile; it only waits
+ * when more than GZIP_BACKLOG bytes are queued.
+ */
+export class PayloadFile {
+  readonly path: string;
+  private readonly gzip: Gzip;
+  private readonly hasher = new PayloadHasher();
+  private readonly done: Promise<void>;
+  private csvBytes = 0;
+
+  constructor(dir: string) {
+    this.path = join(dir, `.build-${process.pid}-${randomBytes(6).toString('hex')}.csv.gz.tmp`);
+    this.gzip = createGzip({ level: 6, writableHighWaterMark: GZIP_BACKLOG } as Parameters<
+      typeof createGzip
+    >[0]);
+    const out = createWriteStream(this.path);
+    this.gzip.on('data', (chunk: Buffer) => this.hasher.update(chunk));
+    this.gzip.pipe(out);
+    this.done = finished(out);
+    // Surface a compressor failure through `done` rather than as an unhandled 'error'.
+    this.gzip.on('error', (error) => out.destroy(error));
+  }
+
+  /** Uncompressed bytes written so far. */
+  get bytesIn(): number {
+    return this.csvBytes;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (chunk.length === 0) return;
+    this.csvBytes += chunk.length;
+    if (!this.gzip.write(chunk)) await Promise.race([once(this.gzip, 'drain'), this.done]);
+  }
+
+  /** Flush, close and fsync the file; returns the digest of the compressed bytes. */
+  async finish(): Promise<PayloadDigest> {
+    this.gzip.end();
+    await this.done;
+    const fd = openSync(this.path, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return this.hasher.digest();
+  }
+
+  /** Stop and delete the partial file. */
+  discard(): void {
+    this.gzip.destroy();
+    rmSync(this.path, { force: true });
+  }
+}

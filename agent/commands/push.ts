@@ -1,0 +1,100 @@
+import { Command, Option } from 'commander';
+import type { CliIO, GlobalOptions } from '../cli-io.js';
+import { Output } from '../cli-io.js';
+import { acquireLock } from '../journal/lock.js';
+import { pushSource, resumePending } from '../push.js';
+import { describe } from '../push-text.js';
+import { openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { contextFor } from '../wiring.js';
+import { list } from './option-parsers.js';
+
+const HELP = `
+Sources (the type is guessed from the path; --from overrides it):
+  qlib       a qlib provider directory (calendars/day.txt, instruments/<market>.txt,
+             features/<inst>/<field>.day.bin). Columns are the --fields as given (float32).
+             Rows with --market M (default: all): every (date, instrument) inside one of
+             the instrument's membership intervals in instruments/M.txt.
+             Rows with --instruments A,B: every date on which at least one requested field
+             file of the instrument has a value slot ([start, start+n-1] of its .bin).
+             Both are cut to --start/--end (default: the whole calendar) or --since-last.
+             A missing field file, or a date outside a file's span, is NULL.
+  csv        a CSV pandas wrote from a qlib handler (DataFrame.to_csv), single or MultiIndex
+             header, .csv or .csv.gz; NaN (empty) is NULL; columns float32 unless --float64.
+  parquet    a Parquet file pandas/pyarrow wrote (df.to_parquet()).
+  calendar   the trading calendar of a qlib directory (kind calendar; --dataset names it).
+
+Before anything is uploaded the batch runs through the same quality rules as ingest; a
+blocking finding stops the push and prints its code, count and first examples. Content
+pushed before (same dataset, same bytes) is not sent again. Unfinished uploads from
+earlier runs are finished first.
+
+Exit codes: 0 ok or nothing to do, 2 usage, 3 config/credentials, 4 invalid input data
+(including a missing source), 5 OSS unreachable after retries, 6 journal busy, 1 bug.
+
+Examples:
+  $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
+      --fields open,close,high,low,volume,factor --market csi300 --since-last
+  $ qlib-sync push ~/.qlib/qlib_data/cn_data --from calendar --dataset cn --since-last
+  $ qlib-sync push exports/alpha158_20240102.csv --dataset alpha158 --exclude label
+  $ qlib-sync push exports/alpha158.parquet --dataset alpha158 --json
+`;
+
+/** `qlib-sync push`: one-shot, cron-friendly. */
+export function pushCommand(io: CliIO, setExit: (code: number) => void): Command {
+  return new Command('push')
+    .description('build one batch from a qlib directory, CSV or Parquet export and upload it to OSS')
+    .argument('<path>', 'qlib directory, .csv/.csv.gz or .parquet file')
+    .addOption(
+      new Option('--from <type>', 'what the path is').choices(['qlib', 'csv', 'parquet', 'calendar']),
+    )
+    .requiredOption('--dataset <name>', 'dataset name (lower-case, e.g. alpha158; for a calendar e.g. cn)')
+    .option('--fields <list>', 'qlib: comma-separated field names (the columns)', list)
+    .option('--market <name>', 'qlib: instruments/<name>.txt selects the rows (default all)')
+    .option('--instruments <list>', 'qlib: comma-separated instrument codes instead of a market', list)
+    .option('--start <date>', 'qlib/calendar: first date YYYY-MM-DD')
+    .option('--end <date>', 'qlib/calendar: last date YYYY-MM-DD')
+    .option('--since-last', 'qlib/calendar: start the day after the last date pushed for this dataset')
+    .option('--float64', "exports: keep DOUBLE precision (default float32, qlib's own)")
+    .option(
+      '--exclude <list>',
+      'exports: columns or column groups to leave out (label = label columns)',
+      list,
+    )
+    .option('--calendar-dir <dir>', 'exports: a qlib directory whose calendar the dates are checked against')
+    .addHelpText('after', HELP)
+    .action(async (path: string, options: Record<string, unknown>, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const out = new Output(io, globals.json ?? false);
+      const ctx = contextFor(io, globals);
+      const release = acquireLock(ctx.journal.dir);
+      try {
+        ctx.journal.cleanTemps();
+        const { corrupt } = ctx.journal.list();
+        if (corrupt.length > 0) {
+          const message =
+            'corrupt journal files (doctor names them): --since-last and duplicate detection cannot see those batches';
+          ctx.logger.warn(message, { files: corrupt.map((e) => e.details.file) });
+        }
+        const resumed = await resumePending(ctx);
+        for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
+        for (const error of resumed.broken) out.say(`could not resume: ${error.message}`);
+        const source = await openSource(requestOf(path, options), ctx.journal);
+        const result = await pushSource(ctx, source);
+        out.result(result, describe(result));
+        setExit(0);
+      } finally {
+        release();
+      }
+    });
+}
+
+function requestOf(path: string, o: Record<string, unknown>): SourceRequest {
+  const request: SourceRequest = { path, dataset: o.dataset as string };
+  if (o.from !== undefined) request.from = o.from as SourceType;
+  for (const key of ['fields', 'market', 'instruments', 'start', 'end', 'exclude', 'calendarDir'] as const) {
+    if (o[key] !== undefined) (request as unknown as Record<string, unknown>)[key] = o[key];
+  }
+  if (o.sinceLast === true) request.sinceLast = true;
+  if (o.float64 === true) request.float64 = true;
+  return request;
+}

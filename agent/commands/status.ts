@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import { PipelineError } from '../../core/errors.js';
+import type { CliIO, GlobalOptions } from '../cli-io.js';
+import { Output } from '../cli-io.js';
+import { refreshCloudState } from '../cloud-status.js';
+import type { JournalEntry } from '../journal/entry.js';
+import { Journal } from '../journal/journal.js';
+import { loggerFor, settingsFor, storeFor } from '../wiring.js';
+import { positiveInt } from './option-parsers.js';
+
+const HELP = `
+States: built → uploading → uploaded → loaded | rejected | duplicate. The last three come
+from the status object ingest writes (status/<kind>/<dataset>/<batch-id>.json); status
+reads it for every batch still "uploaded" (skip with --offline). For a rejected batch the
+summary says why and reason.json in quarantine/ has the details.
+
+Examples:
+  $ qlib-sync status
+  $ qlib-sync status --limit 50 --json | jq '.batches[] | select(.state=="rejected")'
+`;
+
+/** `qlib-sync status`: recent batches and their cloud state. */
+export function statusCommand(io: CliIO, setExit: (code: number) => void): Command {
+  return new Command('status')
+    .description('recent batches with their cloud state (loaded / rejected / duplicate)')
+    .option('--limit <n>', 'how many recent batches', positiveInt, 20)
+    .option('--offline', 'do not read status objects from OSS')
+    .addHelpText('after', HELP)
+    .action(async (options: { limit: number; offline?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      const out = new Output(io, globals.json ?? false);
+      const settings = settingsFor(io, globals);
+      const journal = Journal.open(settings.journalDir);
+      const { entries, corrupt } = journal.list();
+      const logger = loggerFor(io);
+      let recent = entries.slice(-options.limit).reverse();
+      let refreshed = false;
+      if (!options.offline && recent.some((e) => e.state === 'uploaded')) {
+        try {
+          const store = storeFor(io, settings);
+          recent = await Promise.all(
+            recent.map((e) => refreshCloudState(store, journal, e, () => new Date())),
+          );
+          refreshed = true;
+        } catch (error) {
+          // The journal's view is still worth showing; say why it may be stale.
+          if (!(error instanceof PipelineError)) throw error;
+          logger.warn('could not read the status objects; showing the journal as it is', { error });
+        }
+      }
+      for (const error of corrupt) logger.warn('corrupt journal file; run qlib-sync doctor', { error });
+      const rows = recent.map(view);
+      const document = { batches: rows, refreshed, corrupt: corrupt.map((e) => e.message) };
+      out.result(document, table(rows, corrupt.length));
+      setExit(0);
+    });
+}
+
+interface BatchView {
+  batchId: string;
+  kind: string;
+  dataset: string;
+  state: string;
+  rows: number;
+  dateRange: { start: string; end: string };
+  note: string;
+  cloud?: JournalEntry['cloud'];
+}
+
+function view(e: JournalEntry): BatchView {
+  const m = e.manifest;
+  const note = e.cloud?.summary ?? e.lastError?.message.split('\n')[0] ?? '';
+  const out: BatchView = {
+    batchId: m.batchId,
+    kind: m.kind,
+    dataset: m.dataset,
+    state: e.state,
+    rows: m.rowCount,
+    dateRange: m.dateRange,
+    note,
+  };
+  if (e.cloud !== undefined) out.cloud = e.cloud;
+  return out;
+}
+
+function table(rows: BatchView[], corrupt: number): string {
+  if (rows.length === 0 && corrupt === 0) return 'no batches in the journal yet';
+  const lines = rows.map((r) =>
+    [
+      r.batchId,
+      `${r.kind}/${r.dataset}`.padEnd(24),
+      r.state.padEnd(9),
+      String(r.rows).padStart(9),
+      `${r.dateRange.start}..${r.dateRange.end}`,
+      r.note,
+    ].join('  '),
+  );
+  const header = [
+    'BATCH'.padEnd(32),
+    'DATASET'.padEnd(24),
+    'STATE'.padEnd(9),
+    'ROWS'.padStart(9),
+    'DATES'.padEnd(22),
+    'NOTE',
+  ].join('  ');
+  const warning = corrupt > 0 ? [`${corrupt} corrupt journal file(s): run qlib-sync doctor`] : [];
+  return [header, ...lines, ...warning].join('\n');
+}

@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import type { CliIO, GlobalOptions } from '../cli-io.js';
+import { Output } from '../cli-io.js';
+import { UsageError } from '../exit-codes.js';
+import { acquireLock } from '../journal/lock.js';
+import { runWatch, type WatchOptions } from '../watch/watcher.js';
+import { contextFor } from '../wiring.js';
+import { list, seconds } from './option-parsers.js';
+
+const HELP = `
+Watches a qlib provider directory and/or a directory of export files.
+qlib: after any change (qlib's dump_update writes calendars/day.txt first, then the .bin
+files, then instruments/ last) it waits until the directory has been quiet for
+--quiet seconds, then pushes incrementally (like push --since-last): the dates after the
+last one pushed for --dataset. With --calendar-dataset it pushes the calendar first.
+Rewriting old dates (dump_fix) is not picked up: push that range with push --start/--end.
+exports: every new or changed .csv, .csv.gz or .parquet file, once it is quiet, is pushed
+as one batch (content pushed before is recognised and not sent again).
+SIGINT/SIGTERM stop it after the push in progress (a second signal stops at once; the
+journal resumes the upload next time).
+
+Examples:
+  $ qlib-sync watch --qlib-dir ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
+      --fields open,close,high,low,volume,factor --market csi300 --calendar-dataset cn
+  $ qlib-sync watch --export-dir /data/exports --dataset alpha158 --exclude label
+`;
+
+/** `qlib-sync watch`: the daemon. */
+export function watchCommand(io: CliIO, setExit: (code: number) => void): Command {
+  return new Command('watch')
+    .description('daemon: push qlib updates and new export files as they appear')
+    .option('--qlib-dir <dir>', 'qlib provider directory to watch')
+    .option('--export-dir <dir>', 'directory of CSV/Parquet exports to watch')
+    .requiredOption('--dataset <name>', 'dataset the batches belong to')
+    .option('--fields <list>', 'qlib: the fields to push', list)
+    .option('--market <name>', 'qlib: instruments/<name>.txt selects the rows (default all)')
+    .option('--instruments <list>', 'qlib: explicit instrument codes', list)
+    .option('--calendar-dataset <name>', 'qlib: also push the trading calendar under this name (e.g. cn)')
+    .option('--float64', 'exports: keep DOUBLE precision')
+    .option('--exclude <list>', 'exports: columns or groups to leave out', list)
+    .option('--quiet <seconds>', 'wait until nothing changed for this long', seconds, 30)
+    .option('--poll <seconds>', 'how often to look', seconds, 2)
+    .addHelpText('after', HELP)
+    .action(async (o: Record<string, unknown>, command: Command) => {
+      const globals = command.optsWithGlobals() as GlobalOptions;
+      if (o.qlibDir === undefined && o.exportDir === undefined)
+        throw new UsageError('give --qlib-dir and/or --export-dir');
+      if (o.qlibDir !== undefined && o.fields === undefined)
+        throw new UsageError('--qlib-dir needs --fields');
+      const ctx = contextFor(io, globals);
+      const release = acquireLock(ctx.journal.dir);
+      try {
+        ctx.journal.cleanTemps();
+        const options = {
+          ...o,
+          quietMs: (o.quiet as number) * 1000,
+          pollMs: (o.poll as number) * 1000,
+        } as unknown as WatchOptions;
+        await runWatch(
+          ctx,
+          options,
+          new Output(io, globals.json ?? false),
+          io.stop ?? new AbortController().signal,
+        );
+        setExit(0);
+      } finally {
+        release();
+      }
+    });
+}

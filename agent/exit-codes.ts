@@ -1,0 +1,56 @@
+import { CommanderError } from 'commander';
+import { isTransient, PipelineError, TerminalError } from '../core/errors.js';
+
+/** Exit codes of every command (docs/agent.md, "Exit codes"). */
+export const EXIT = {
+  ok: 0,
+  bug: 1,
+  usage: 2,
+  config: 3,
+  data: 4,
+  unavailable: 5,
+  busy: 6,
+} as const;
+
+/** A command line that cannot work (conflicting or missing options). */
+export class UsageError extends TerminalError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+const CONFIG_CODES = new Set(['CONFIG_INVALID', 'OSS_AUTH', 'OSS_NO_BUCKET']);
+
+/** The one decision table from error class to exit code (STYLE.md habit 12). */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof UsageError) return EXIT.usage;
+  if (isTransient(error)) return EXIT.unavailable;
+  if (error instanceof PipelineError) {
+    if (CONFIG_CODES.has(error.code) || error.code.startsWith('CREDENTIALS_')) return EXIT.config;
+    if (error.code === 'JOURNAL_LOCKED') return EXIT.busy;
+    return EXIT.data;
+  }
+  return EXIT.bug;
+}
+
+/** What a person should do next, per exit code. */
+export function hintFor(code: number): string | undefined {
+  switch (code) {
+    case EXIT.usage:
+      return 'see `qlib-sync <command> --help`';
+    case EXIT.config:
+      return 'fix the configuration or credentials; `qlib-sync doctor` checks them all';
+    case EXIT.data:
+      return 'fix the input and push again; nothing broken was uploaded';
+    case EXIT.unavailable:
+      return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
+    case EXIT.busy:
+      return 'another qlib-sync is running; try again when it has finished';
+    case EXIT.bug:
+      return 'this is a bug in qlib-sync: please report it with the output above';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import { Command, CommanderError } from 'commander';
+import { describeError } from '../core/logger.js';
+import type { CliIO } from './cli-io.js';
+import { doctorCommand } from './commands/doctor.js';
+import { pushCommand } from './commands/push.js';
+import { resumeCommand } from './commands/resume.js';
+import { statusCommand } from './commands/status.js';
+import { watchCommand } from './commands/watch.js';
+import { EXIT, exitCodeOf, hintFor } from './exit-codes.js';
+import { agentVersion } from './version.js';
+
+const HELP = `
+Configuration: a JSON file (--config, default ~/.config/qlib-sync/config.json) with
+bucket, region, endpoint, journalDir, credentialsFile, multipartThreshold, partSize,
+parallel, retries, retryBaseMs, timeoutMs, policy; environment variables override it
+(OSS_BUCKET, OSS_REGION, OSS_ENDPOINT, QLIB_SYNC_JOURNAL, …). Credentials come from
+ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN
+or the credentials file (mode 600). docs/agent.md has the whole guide.
+
+Exit codes: 0 ok, 1 bug, 2 usage, 3 config/credentials, 4 invalid input data,
+5 OSS unreachable after retries, 6 journal busy.
+
+Example (cron, after the nightly qlib update):
+  30 18 * * 1-5  qlib-sync push /data/qlib/cn_data --dataset cn_daily \\
+                   --fields open,close,high,low,volume,factor --since-last
+`;
+
+/** Run one command line; never exits the process, returns the exit code (one catch, one decision table). */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let code: number = EXIT.ok;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = new Command('qlib-sync')
+    .description('push qlib data (provider directories, CSV/Parquet exports, calendars) to Alibaba Cloud OSS')
+    .version(agentVersion())
+    .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')
+    .option('--journal <dir>', 'journal directory (overrides the config)')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText('after', HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const make of [pushCommand, watchCommand, statusCommand, doctorCommand, resumeCommand]) {
+    program.addCommand(
+      make(io, setExit).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }),
+    );
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    return report(error, io, argv.includes('--json'));
+  }
+}
+
+function report(error: unknown, io: CliIO, json: boolean): number {
+  const code = exitCodeOf(error);
+  if (error instanceof CommanderError) return code; // commander already printed usage or help
+  const e = error instanceof Error ? error : new Error(String(error));
+  const hint = hintFor(code);
+  if (json) {
+    io.stdout(`${JSON.stringify({ ok: false, exitCode: code, error: describeError(e), hint })}\n`);
+  } else {
+    const label = (e as { code?: unknown }).code;
+    io.stderr(`qlib-sync: ${typeof label === 'string' ? `[${label}] ` : ''}${e.message}\n`);
+    if (code === EXIT.bug && e.stack) io.stderr(`${e.stack}\n`);
+    if (hint !== undefined) io.stderr(`  → ${hint}\n`);
+  }
+  return code;
+}

@@ -1,0 +1,172 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Env, integer, type KeySpec, readConfig, type Specs, text, url } from '../core/config-reader.js';
+import { ConfigError } from '../core/errors.js';
+import { DEFAULT_POLICY, parsePolicy, type QualityPolicy } from '../core/quality/policy.js';
+
+/** Everything the agent reads from its config file and environment (docs/agent.md, "Configuration"). */
+export interface AgentSettings {
+  bucket: string;
+  /** Region id without the oss- prefix, e.g. cn-hangzhou. */
+  region: string;
+  endpoint: string | undefined;
+  journalDir: string;
+  credentialsFile: string | undefined;
+  multipartThreshold: number;
+  partSize: number;
+  parallel: number;
+  retries: number;
+  retryBaseMs: number;
+  timeoutMs: number;
+  policy: QualityPolicy;
+}
+
+const MIB = 1024 * 1024;
+
+/** Config-file key → environment variable that overrides it. */
+export const SETTING_ENV: Record<keyof AgentSettings, string> = {
+  bucket: 'OSS_BUCKET',
+  region: 'OSS_REGION',
+  endpoint: 'OSS_ENDPOINT',
+  journalDir: 'QLIB_SYNC_JOURNAL',
+  credentialsFile: 'QLIB_SYNC_CREDENTIALS',
+  multipartThreshold: 'QLIB_SYNC_MULTIPART_THRESHOLD',
+  partSize: 'QLIB_SYNC_PART_SIZE',
+  parallel: 'QLIB_SYNC_PARALLEL',
+  retries: 'QLIB_SYNC_RETRIES',
+  retryBaseMs: 'QLIB_SYNC_RETRY_BASE_MS',
+  timeoutMs: 'QLIB_SYNC_TIMEOUT_MS',
+  policy: 'QLIB_SYNC_POLICY',
+};
+
+function specs(home: string): Specs<AgentSettings> {
+  const spec = <T>(key: keyof AgentSettings, s: KeySpec<T>) => ({ env: SETTING_ENV[key], ...s });
+  return {
+    bucket: spec(
+      'bucket',
+      pattern('the OSS bucket batches go to', BUCKET, 'must be 3-63 of a-z 0-9 - (OSS bucket naming)'),
+    ),
+    region: spec(
+      'region',
+      pattern(
+        'OSS region, e.g. cn-hangzhou',
+        REGION,
+        'must be a region id without the oss- prefix, e.g. cn-hangzhou',
+      ),
+    ),
+    endpoint: spec(
+      'endpoint',
+      url('OSS endpoint override, e.g. http://127.0.0.1:9000 for the local stack', ['http:', 'https:']),
+    ),
+    journalDir: spec(
+      'journalDir',
+      text('journal directory', false, join(home, '.local', 'state', 'qlib-sync')),
+    ),
+    credentialsFile: spec(
+      'credentialsFile',
+      optionalText('a JSON file with accessKeyId/accessKeySecret (mode 600)'),
+    ),
+    multipartThreshold: spec(
+      'multipartThreshold',
+      integer('payloads this large use multipart', 0, 2 ** 40, 8 * MIB),
+    ),
+    partSize: spec('partSize', integer('multipart part size in bytes', 100 * 1024, 5 * 1024 * MIB, 4 * MIB)),
+    parallel: spec('parallel', integer('multipart parts in flight', 1, 32, 4)),
+    retries: spec('retries', integer('attempts for a transient OSS fault', 1, 20, 5)),
+    retryBaseMs: spec('retryBaseMs', integer('first retry delay (doubles each time)', 1, 60_000, 1000)),
+    timeoutMs: spec('timeoutMs', integer('OSS request timeout', 100, 3_600_000, 120_000)),
+    policy: spec('policy', policySpec()),
+  };
+}
+
+export interface SettingsInput {
+  /** --config; when absent the default path is used if it exists. */
+  configPath?: string;
+  env: Env;
+  home: string;
+}
+
+/** The default config file: ~/.config/qlib-sync/config.json. */
+export function defaultConfigPath(home: string): string {
+  return join(home, '.config', 'qlib-sync', 'config.json');
+}
+
+/** Read the config file and apply env overrides; every problem at once (ConfigError). */
+export function loadSettings(input: SettingsInput): AgentSettings {
+  const path = input.configPath ?? defaultConfigPath(input.home);
+  const fromFile = input.configPath !== undefined || existsSync(path) ? readConfigFile(path) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const name of Object.values(SETTING_ENV)) {
+    const value = input.env[name];
+    if (value !== undefined && value.trim() !== '') merged[name] = value;
+  }
+  try {
+    return readConfig(merged, specs(input.home));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Name both places a value can come from: the config file key and the variable that overrides it.
+    const keyOf = new Map(Object.entries(SETTING_ENV).map(([key, env]) => [env, key]));
+    throw new ConfigError(
+      error.problems.map((p) => ({ ...p, path: `${keyOf.get(p.path ?? '') ?? '?'} (${p.path})` })),
+    );
+  }
+}
+
+/** The config file as env-style strings keyed by the variables that override them. */
+function readConfigFile(path: string): Env {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    const why =
+      (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (cause as Error).message;
+    throw new ConfigError([{ code: 'CONFIG_FILE', path, message: `cannot read the config file: ${why}` }]);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ConfigError([{ code: 'CONFIG_FILE', path, message: 'must hold a JSON object' }]);
+  }
+  const out: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    const env = SETTING_ENV[key as keyof AgentSettings];
+    if (env === undefined) unknown.push(key);
+    else out[env] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  if (unknown.length > 0) {
+    const known = Object.keys(SETTING_ENV).join(', ');
+    throw new ConfigError(
+      unknown.map((k) => ({
+        code: 'CONFIG_UNKNOWN',
+        path: `${path}: ${k}`,
+        message: `unknown key (known: ${known})`,
+      })),
+    );
+  }
+  return out;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const REGION = /^(?!oss-)[a-z0-9]+(-[a-z0-9]+)+$/;
+
+function pattern(describe: string, re: RegExp, message: string): KeySpec<string> {
+  return { required: true, describe, parse: (raw) => (re.test(raw) ? { ok: raw } : { error: message }) };
+}
+
+function optionalText(describe: string): KeySpec<string | undefined> {
+  return { required: false, describe, parse: (raw) => ({ ok: raw }) };
+}
+
+function policySpec(): KeySpec<QualityPolicy> {
+  return {
+    required: false,
+    default: DEFAULT_POLICY,
+    describe: 'quality thresholds, the same JSON as the dataset rules ingest applies',
+    parse: (raw) => {
+      try {
+        return { ok: parsePolicy(raw) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    },
+  };
+}

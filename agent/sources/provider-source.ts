@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { isValidInstrument } from '../../core/csv/index.js';
+import { TerminalError } from '../../core/errors.js';
+import { columnKey, isColumnName } from '../../core/identifiers.js';
+import { type FeatureSeries, fieldFiles, readFeatureBin } from './bin-file.js';
+import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
+import { checkProviderDir, featureDirs, readCalendar, readInstruments } from './qlib-dir.js';
+import type { FactorSource, RowBlock, SourceProblem } from './source.js';
+
+/** Which instruments: a market's instruments file, or an explicit list of codes. */
+export type InstrumentSelection = { market: string } | { instruments: string[] };
+
+export interface ProviderOptions {
+  root: string;
+  dataset: string;
+  /** Field names as given; they become the column names (float32). */
+  fields: string[];
+  selection: InstrumentSelection;
+  /** Inclusive; default the whole calendar. */
+  start?: string;
+  end?: string;
+}
+
+/**
+ * A factors batch from a qlib provider directory, streamed one instrument at a time.
+ * Rows: with a market, every (date, instrument) inside one of the instrument's membership intervals in
+ * instruments/<market>.txt; with an explicit list, every date on which at least one of the requested
+ * field files of the instrument has a value slot (its [start, start+n-1] span). Both cut to the date range.
+ * A missing field file, or a date outside a file's span, is NULL.
+ */
+export function openProviderSource(options: ProviderOptions): FactorSource {
+  checkProviderDir(options.root);
+  checkFields(options.fields);
+  const calendar = readCalendar(options.root);
+  const first = options.start === undefined ? 0 : lowerBound(calendar, options.start);
+  const last = options.end === undefined ? calendar.length - 1 : upperIndex(calendar, options.end);
+  const dirs = featureDirs(options.root);
+  const plan = planInstruments(options, calendar, dirs);
+  const columns = options.fields.map((name) => ({ name, type: 'float32' as const }));
+  const source: FactorSource = {
+    kind: 'factors',
+    dataset: options.dataset,
+    sourcePath: options.root,
+    columns,
+    calendar: new Set(calendar),
+    instrumentCount: plan.length,
+    blocks: (report) => readBlocks(plan, options.fields, calendar, first, last, report),
+  };
+  if (first <= last) source.dateRange = { start: calendar[first] as string, end: calendar[last] as string };
+  else source.dateRange = { start: options.start ?? calendar[0]!, end: options.end ?? calendar.at(-1)! };
+  return source;
+}
+
+interface PlannedInstrument {
+  symbol: string;
+  dir: string | undefined;
+  /** Membership (market) as calendar index ranges; undefined: coverage of the files (explicit list). */
+  memberships: IndexRange[] | undefined;
+}
+
+function planInstruments(
+  options: ProviderOptions,
+  calendar: string[],
+  dirs: Map<string, string>,
+): PlannedInstrument[] {
+  const selection = options.selection;
+  if ('market' in selection) {
+    const table = readInstruments(options.root, selection.market);
+    return [...table.keys()].sort().map((symbol) => ({
+      symbol,
+      dir: dirs.get(symbol.toLowerCase()),
+      memberships: mergeRanges(
+        (table.get(symbol) ?? []).map(([a, b]) => [lowerBound(calendar, a), upperIndex(calendar, b)]),
+      ),
+    }));
+  }
+  const symbols = [...new Set(selection.instruments)].sort();
+  const missing = symbols.filter((s) => !dirs.has(s.toLowerCase()));
+  if (missing.length > 0) {
+    throw new TerminalError(
+      'QLIB_INSTRUMENT_NOT_FOUND',
+      `no feature directory under ${options.root}/features for: ${missing.slice(0, 10).join(', ')}`,
+    );
+  }
+  return symbols.map((symbol) => ({ symbol, dir: dirs.get(symbol.toLowerCase()), memberships: undefined }));
+}
+
+async function* readBlocks(
+  plan: PlannedInstrument[],
+  fields: string[],
+  calendar: string[],
+  first: number,
+  last: number,
+  report: (problem: SourceProblem) => void,
+): AsyncIterable<RowBlock> {
+  if (first > last) return;
+  const found = new Set<number>();
+  let withData = 0;
+  for (const instrument of plan) {
+    if (!isValidInstrument(instrument.symbol)) {
+      report({
+        code: 'CSV_BAD_INSTRUMENT',
+        message: 'instrument codes are 1-64 printable ASCII characters without , " or \\',
+        value: instrument.symbol.slice(0, 80),
+      });
+      continue;
+    }
+    // With a market the rows are known before any file is read: skip instruments outside the range.
+    const members = instrument.memberships && clipRanges(instrument.memberships, first, last);
+    if (members !== undefined && members.length === 0) continue;
+    const series = readSeries(instrument.dir, fields, calendar.length);
+    if (instrument.dir !== undefined) withData += 1;
+    series.forEach((s, c) => {
+      if (s !== undefined) found.add(c);
+    });
+    const ranges = members ?? clipRanges(coverage(series), first, last);
+    if (ranges.length > 0) yield assemble(instrument.symbol, ranges, series, calendar, fields.length);
+  }
+  const never = fields.filter((_, c) => !found.has(c));
+  if (withData > 0 && never.length > 0) {
+    throw new TerminalError(
+      'QLIB_FIELD_NOT_FOUND',
+      `no instrument has a feature file for field(s) ${never.join(', ')} (looked for <field>.day.bin)`,
+    );
+  }
+}
+
+function readSeries(dir: string | undefined, fields: string[], days: number): (FeatureSeries | undefined)[] {
+  if (dir === undefined || !existsSync(dir)) return fields.map(() => undefined);
+  const files = fieldFiles(dir);
+  return fields.map((field) => {
+    const path = files.get(field.toLowerCase());
+    return path === undefined ? undefined : readFeatureBin(path, days);
+  });
+}
+
+function coverage(series: (FeatureSeries | undefined)[]): IndexRange[] {
+  const spans: IndexRange[] = [];
+  for (const s of series) if (s !== undefined) spans.push([s.start, s.start + s.values.length - 1]);
+  return mergeRanges(spans);
+}
+
+function assemble(
+  symbol: string,
+  ranges: IndexRange[],
+  series: (FeatureSeries | undefined)[],
+  calendar: string[],
+  width: number,
+): RowBlock {
+  const rows = ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  const values = new Float32Array(rows * width).fill(Number.NaN);
+  const dates: string[] = [];
+  let offset = 0;
+  for (const [a, b] of ranges) {
+    for (let d = a; d <= b; d++) dates.push(calendar[d] as string);
+    series.forEach((s, c) => {
+      if (s === undefined) return;
+      const from = Math.max(a, s.start);
+      const to = Math.min(b, s.start + s.values.length - 1);
+      for (let d = from; d <= to; d++) values[(offset + d - a) * width + c] = s.values[d - s.start] as number;
+    });
+    offset += b - a + 1;
+  }
+  return { instrument: symbol, dates, values };
+}
+
+function checkFields(fields: string[]): void {
+  if (fields.length === 0) throw new TerminalError('FIELDS_MISSING', 'name at least one field (--fields)');
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (!isColumnName(field)) {
+      throw new TerminalError(
+        'FIELD_NAME_INVALID',
+        `field "${field}" cannot be a column name: use letters, digits and _ (not starting with a digit), at most 64, not datetime/instrument`,
+      );
+    }
+    if (seen.has(columnKey(field)))
+      throw new TerminalError('FIELD_DUPLICATE', `field "${field}" is listed twice`);
+    seen.add(columnKey(field));
+  }
+}

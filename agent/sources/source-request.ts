@@ -1,0 +1,124 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isValidDate } from '../../core/csv/index.js';
+import { isDatasetName } from '../../core/identifiers.js';
+import { UsageError } from '../exit-codes.js';
+import type { Journal } from '../journal/journal.js';
+import { loadCalendarSet, openCalendarSource } from './calendar-source.js';
+import { openCsvExport } from './csv-export.js';
+import { openParquetExport } from './parquet-export.js';
+import { openProviderSource } from './provider-source.js';
+import type { BatchSource } from './source.js';
+
+export type SourceType = 'qlib' | 'csv' | 'parquet' | 'calendar';
+
+/** What `push` (and `watch`) were asked to read, as the command line says it. */
+export interface SourceRequest {
+  path: string;
+  from?: SourceType;
+  dataset: string;
+  fields?: string[];
+  market?: string;
+  instruments?: string[];
+  start?: string;
+  end?: string;
+  sinceLast?: boolean;
+  float64?: boolean;
+  exclude?: string[];
+  /** A qlib directory whose calendar is the off-calendar rule's context for an export. */
+  calendarDir?: string;
+}
+
+/** Open the source a request names; option conflicts are UsageError (exit 2). */
+export async function openSource(given: SourceRequest, journal: Journal): Promise<BatchSource> {
+  // Absolute, so the manifest's producer.sourcePath says where the data came from on this host.
+  const request = { ...given, path: resolve(given.path) };
+  const from = request.from ?? detectType(request.path);
+  if (!isDatasetName(request.dataset)) {
+    throw new UsageError(
+      `--dataset "${request.dataset}" must match ^[a-z][a-z0-9_]{0,47}$ (e.g. alpha158, cn)`,
+    );
+  }
+  for (const [flag, date] of [
+    ['--start', request.start],
+    ['--end', request.end],
+  ] as const) {
+    if (date !== undefined && !isValidDate(date))
+      throw new UsageError(`${flag} ${date} is not a date YYYY-MM-DD`);
+  }
+  if (from === 'csv' || from === 'parquet') return openExport(from, request);
+  const range = rangeOf(request, journal, from === 'calendar' ? 'calendar' : 'factors');
+  if (from === 'calendar')
+    return openCalendarSource({ root: request.path, dataset: request.dataset, ...range });
+  if (request.fields === undefined || request.fields.length === 0) {
+    throw new UsageError('a qlib directory needs --fields, e.g. --fields open,close,high,low,volume,factor');
+  }
+  if (request.market !== undefined && request.instruments !== undefined) {
+    throw new UsageError('give either --market or --instruments, not both');
+  }
+  const selection =
+    request.instruments !== undefined
+      ? { instruments: request.instruments }
+      : { market: request.market ?? 'all' };
+  return openProviderSource({
+    root: request.path,
+    dataset: request.dataset,
+    fields: request.fields,
+    selection,
+    ...range,
+  });
+}
+
+function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<BatchSource> {
+  for (const flag of ['fields', 'market', 'instruments', 'start', 'end', 'sinceLast'] as const) {
+    if (request[flag] !== undefined && request[flag] !== false) {
+      throw new UsageError(
+        `--${flag === 'sinceLast' ? 'since-last' : flag} applies to qlib directories, not to ${from} exports`,
+      );
+    }
+  }
+  const options = {
+    path: request.path,
+    dataset: request.dataset,
+    float64: request.float64 ?? false,
+    exclude: request.exclude ?? [],
+    ...(request.calendarDir === undefined ? {} : { calendar: loadCalendarSet(request.calendarDir) }),
+  };
+  return from === 'csv' ? openCsvExport(options) : openParquetExport(options);
+}
+
+/** --start/--end, or --since-last: from the day after the last date the journal has for this dataset. */
+function rangeOf(
+  request: SourceRequest,
+  journal: Journal,
+  kind: 'factors' | 'calendar',
+): { start?: string; end?: string } {
+  const range: { start?: string; end?: string } = {};
+  if (request.sinceLast) {
+    if (request.start !== undefined) throw new UsageError('give either --since-last or --start, not both');
+    const last = journal.lastEnd(kind, request.dataset);
+    if (last !== undefined) range.start = nextDay(last);
+  } else if (request.start !== undefined) {
+    range.start = request.start;
+  }
+  if (request.end !== undefined) range.end = request.end;
+  if (range.start !== undefined && range.end !== undefined && range.start > range.end && !request.sinceLast) {
+    throw new UsageError(`--start ${range.start} is after --end ${range.end}`);
+  }
+  return range;
+}
+
+function detectType(path: string): SourceType {
+  if (existsSync(path) && statSync(path).isDirectory()) return 'qlib';
+  if (/\.csv(\.gz)?$/i.test(path)) return 'csv';
+  if (/\.(parquet|pq)$/i.test(path)) return 'parquet';
+  if (!existsSync(path)) return 'qlib'; // reported as a missing qlib directory (exit 4)
+  throw new UsageError(`cannot tell what ${path} is: use --from qlib|csv|parquet|calendar`);
+}
+
+/** The calendar day after a YYYY-MM-DD date. */
+export function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}

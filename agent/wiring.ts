@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import { createOssClient } from '../adapters/object-store/client.js';
+import { OssObjectStore } from '../adapters/object-store/store.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { CliIO, GlobalOptions } from './cli-io.js';
+import type { AgentContext } from './context.js';
+import { loadCredentials } from './credentials.js';
+import { Journal } from './journal/journal.js';
+import { logProgress, ttyProgress } from './progress.js';
+import { type AgentSettings, loadSettings } from './settings.js';
+import { agentVersion } from './version.js';
+
+/** Settings (file + env, --journal wins) for a CLI run. */
+export function settingsFor(io: CliIO, options: GlobalOptions): AgentSettings {
+  const settings = loadSettings({ configPath: options.config, env: io.env, home: io.home });
+  return options.journal === undefined ? settings : { ...settings, journalDir: options.journal };
+}
+
+/** JSON lines on stderr (stdout carries the command's result). */
+export function loggerFor(io: CliIO): Logger {
+  return createLogger({
+    write: io.stderr,
+    now: () => new Date(),
+    level: io.env.QLIB_SYNC_LOG_LEVEL === 'debug' ? 'debug' : 'info',
+  });
+}
+
+/** The OSS store for these settings and the credentials the environment or the credentials file holds. */
+export function storeFor(io: CliIO, settings: AgentSettings): OssObjectStore {
+  const { credentials } = loadCredentials(io.env, settings.credentialsFile);
+  return new OssObjectStore(
+    createOssClient({
+      bucket: settings.bucket,
+      region: settings.region,
+      endpoint: settings.endpoint,
+      credentials,
+      timeoutMs: settings.timeoutMs,
+    }),
+  );
+}
+
+/** Everything a command needs, wired the same way for the cloud and the local stack. */
+export function contextFor(io: CliIO, options: GlobalOptions): AgentContext {
+  const settings = settingsFor(io, options);
+  const store = storeFor(io, settings);
+  const logger = loggerFor(io);
+  const journal = Journal.open(settings.journalDir);
+  const progress = io.isTTY && !options.json ? ttyProgress(io.stderr) : logProgress(logger);
+  return {
+    settings,
+    store,
+    journal,
+    logger,
+    progress,
+    now: () => new Date(),
+    producer: { host: hostname(), agentVersion: agentVersion() },
+  };
+}

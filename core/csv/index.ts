@@ -1,0 +1,17 @@
+export { isValidDate } from './date.js';
+export { formatFloat32, formatFloat64 } from './float-format.js';
+export { isValidInstrument, MAX_INSTRUMENT_LENGTH } from './instrument.js';
+export { assertLayout, csvHeader, layoutFieldNames } from './layout.js';
+export { CsvRowParser, DEFAULT_MAX_LINE_BYTES } from './parser.js';
+export type {
+  ColumnSpec,
+  ColumnType,
+  CsvLayout,
+  CsvProblem,
+  InfPolicy,
+  ParsedRow,
+  ParseOptions,
+  ProblemHandler,
+  RowHandler,
+} from './types.js';
+export { CsvRowWriter, WRITER_CHUNK_BYTES } from './writer.js';

@@ -1,0 +1,72 @@
+import type { ObjectStore } from '../../adapters/object-store/store.js';
+import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
+import { type BatchOutcome, type BatchStatus, formatBatchStatus } from '../../core/batch-status.js';
+import { isTerminal } from '../../core/errors.js';
+import { type BatchRef, formatBatchKey, formatBatchPrefix, formatStatusKey } from '../../core/keys.js';
+import { alertKeysOf } from './alert-plan.js';
+import { publishAlerts } from './alert-publishing.js';
+import type { IngestDeps } from './deps.js';
+
+/**
+ * Everything after a batch is settled in the ledger, idempotent so a redelivery heals a crash between the commit
+ * and here: move what is still in incoming/ (loaded/ or quarantine/), write the status object from the ledger
+ * row, publish the alerts MNS has not accepted yet.
+ */
+export async function tidyBatch(deps: IngestDeps, ref: BatchRef, row: LedgerRow): Promise<void> {
+  await moveIncoming(deps.store, ref, row.status === 'rejected' ? 'quarantine' : 'loaded');
+  await deps.store.put(formatStatusKey(ref), formatBatchStatus(statusOf(row)), {
+    contentType: 'application/json',
+  });
+  await publishAlerts(deps, alertKeysOf(row));
+}
+
+/** Copy every object of the batch out of incoming/, then delete them, the manifest (the trigger's object) last. */
+export async function moveIncoming(
+  store: ObjectStore,
+  ref: BatchRef,
+  area: 'loaded' | 'quarantine',
+): Promise<void> {
+  const prefix = formatBatchPrefix('incoming', ref);
+  const keys: string[] = [];
+  for await (const object of store.list(prefix)) keys.push(object.key);
+  keys.sort((a, b) => Number(a.endsWith('/manifest.json')) - Number(b.endsWith('/manifest.json')));
+  for (const key of keys) await tolerateGone(store.copy(`${area}/${key.slice('incoming/'.length)}`, key));
+  for (const key of keys) await tolerateGone(store.delete(key));
+}
+
+/** The status object the agent reads, rebuilt from the ledger row alone (so every writer writes the same). */
+export function statusOf(row: LedgerRow): BatchStatus {
+  const status: BatchStatus = {
+    formatVersion: 1,
+    batchId: row.batchId,
+    kind: row.kind,
+    dataset: row.dataset,
+    status: row.status as BatchOutcome,
+    at: isoOf(row.finishedAt),
+    summary: row.summary ?? row.status,
+    warnings: row.warnings,
+  };
+  if (row.status === 'loaded') status.rowsLoaded = row.rowsLoaded ?? 0;
+  if (row.status === 'duplicate' && row.duplicateOf !== null) status.duplicateOf = row.duplicateOf;
+  if (row.status === 'rejected') {
+    if (row.errorCode !== null) status.code = row.errorCode;
+    status.reasonKey = formatBatchKey({ ...row, area: 'quarantine', file: 'reason.json' });
+  }
+  return status;
+}
+
+/** DATETIME(3) as mysql2 returns it with dateStrings ('2026-11-26 18:00:00.123'), in ISO 8601 UTC. */
+function isoOf(datetime: string | null): string {
+  if (datetime === null) return new Date(0).toISOString();
+  const [date, time = '00:00:00.000'] = datetime.split(' ');
+  return `${date}T${time.length === 8 ? `${time}.000` : time}Z`;
+}
+
+/** Another instance may have moved the object already. */
+async function tolerateGone(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (!(isTerminal(error) && error.code === 'OSS_NOT_FOUND')) throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { isTerminal } from '../../core/errors.js';
+import { type OssEventRecord, parseOssEvent } from '../../core/oss-event.js';
+import type { FcContext } from '../fc-context.js';
+import { manifestRefOf } from './event-ref.js';
+import { ingestBatch } from './ingest-batch.js';
+import type { IngestOutcome } from './outcome.js';
+import { ingestDeps } from './wiring.js';
+
+/**
+ * FC 3.0 handler for the OSS trigger on incoming/…/manifest.json (s.yaml). The event is a Buffer of JSON
+ * (alicloud.md §1-2). Outcomes are returned; a TransientError or an unknown error is thrown so FC retries,
+ * then tells the onFailure destination. An event that is not an OSS event cannot be fixed by retrying: logged, dropped.
+ */
+export const handler = async (event: Buffer, context: FcContext): Promise<{ outcomes: IngestOutcome[] }> => {
+  const deps = await ingestDeps(context);
+  let records: OssEventRecord[];
+  try {
+    records = parseOssEvent(event).events;
+  } catch (error) {
+    if (!isTerminal(error)) throw error;
+    deps.logger.error('dropping an event that is not an OSS event', { error });
+    return { outcomes: [] };
+  }
+  const outcomes: IngestOutcome[] = [];
+  for (const record of records) {
+    const ref = manifestRefOf(record, deps.config.ossBucket);
+    if ('ignored' in ref) {
+      deps.logger.warn('event record ignored', { key: record.oss.object.key, reason: ref.ignored });
+      outcomes.push({ status: 'skipped', key: record.oss.object.key, reason: ref.ignored });
+      continue;
+    }
+    outcomes.push(await ingestBatch(deps, ref));
+  }
+  return { outcomes };
+};

@@ -1,0 +1,90 @@
+import { createMnsClient, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
+import { createOssClient } from '../../adapters/object-store/client.js';
+import { OssObjectStore } from '../../adapters/object-store/store.js';
+import { AlertStore } from '../../adapters/warehouse/alert-store.js';
+import { Ledger } from '../../adapters/warehouse/ledger.js';
+import type { LoadMode } from '../../adapters/warehouse/loader.js';
+import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
+import { resolveLoadMode } from '../../adapters/warehouse/warehouse-facts.js';
+import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
+import { createLogger, type Logger } from '../../core/logger.js';
+import type { FcContext } from '../fc-context.js';
+import type { IngestDeps } from './deps.js';
+
+/** The clients that depend on the STS credentials, rebuilt when FC hands over fresh ones. */
+export interface CredentialedClients {
+  store: IngestDeps['store'];
+  alerts: IngestDeps['alerts'];
+}
+
+/** Build the OSS store and the MNS publisher for one set of credentials. */
+export function createClients(config: FunctionConfig, context: FcContext): CredentialedClients {
+  const credentials = context.credentials;
+  const oss = createOssClient({
+    bucket: config.ossBucket,
+    region: config.ossRegion,
+    endpoint: config.ossEndpoint,
+    internal: config.ossInternal,
+    credentials,
+  });
+  const mns = createMnsClient({
+    accountId: context.accountId,
+    region: config.ossRegion,
+    endpoint: config.mnsEndpoint,
+    credentials,
+  });
+  return { store: new OssObjectStore(oss), alerts: new MnsAlertPublisher(mns, config.alertTopic) };
+}
+
+/** Assemble the deps of one invocation from its parts (the handler below, the tests and the bench). */
+export function createIngestDeps(parts: {
+  config: FunctionConfig;
+  loadMode: LoadMode;
+  pool: Pool;
+  clients: CredentialedClients;
+  logger: Logger;
+  requestId: string;
+}): IngestDeps {
+  const { config, pool } = parts;
+  return {
+    config: { ...config, loadMode: parts.loadMode },
+    ...parts.clients,
+    pool,
+    ledger: new Ledger(pool),
+    alertStore: new AlertStore(),
+    logger: parts.logger.child({ requestId: parts.requestId }),
+    requestId: parts.requestId,
+    now: () => new Date(),
+  };
+}
+
+// Module scope: one instance serves one request at a time (FC 3.0 built-in runtimes), and keeps these
+// between requests. The config is read once, at cold start; a bad one fails every invocation loudly.
+let config: FunctionConfig | undefined;
+let logger: Logger | undefined;
+let pool: Pool | undefined;
+let loadMode: LoadMode | undefined;
+let clients: { key: string; value: CredentialedClients } | undefined;
+
+/** The handler's deps: config from process.env, the pool (2 connections: load + lease), clients per credentials. */
+export async function ingestDeps(context: FcContext): Promise<IngestDeps> {
+  config ??= parseFunctionConfig(process.env);
+  logger ??= createLogger({
+    write: (line) => process.stdout.write(line),
+    now: () => new Date(),
+    level: config.logLevel,
+    context: { fn: 'ingest' },
+  });
+  pool ??= createPool({ url: config.mysqlUrl, connectionLimit: 2 });
+  loadMode ??= await resolveLoadMode(pool, config.loadMode);
+  const key = `${context.credentials.accessKeyId}:${context.credentials.securityToken ?? ''}`;
+  if (clients?.key !== key) clients = { key, value: createClients(config, context) };
+  return createIngestDeps({
+    config,
+    loadMode,
+    pool,
+    clients: clients.value,
+    logger,
+    requestId: context.requestId,
+  });
+}
