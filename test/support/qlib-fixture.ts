@@ -148,13 +148,13 @@ function planInstrument(
   const listed = random() < 0.33 ? Math.floor(random() * days * 0.5) : 0;
   const delisted =
     random() < 0.1 ? Math.min(days - 1, listed + Math.floor(random() * (days - listed))) : days - 1;
+  // Index membership is mostly stable: three in four stay in from listing to delisting, the rest leave
+  // once for a few days and come back (several lines per symbol in the market file).
   const memberships: [number, number][] = [];
-  let cursor = listed;
-  const intervals = 1 + Math.floor(random() * 3);
-  for (let k = 0; k < intervals && cursor <= delisted; k++) {
-    const end = Math.min(delisted, cursor + Math.floor(random() * (delisted - cursor + 1)));
-    memberships.push([cursor, end]);
-    cursor = end + 2 + Math.floor(random() * 5);
+  if (random() < 0.75 || delisted - listed < 10) memberships.push([listed, delisted]);
+  else {
+    const out = listed + 1 + Math.floor(random() * (delisted - listed - 8));
+    memberships.push([listed, out], [out + 2 + Math.floor(random() * 5), delisted]);
   }
   const missingRate = options.missingFileRate ?? 0.01;
   const missingFields = fields.filter(() => random() < missingRate);

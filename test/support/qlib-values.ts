@@ -16,6 +16,8 @@ export function suspension(length: number, random: () => number): (day: number) 
 export interface PriceSeries {
   close: Float64Array;
   open: Float64Array;
+  /** The instrument's cumulative adjustment factor before the first step (qlib's $factor differs per stock). */
+  factorBase: number;
 }
 
 export function priceSeries(length: number, random: () => number): PriceSeries {
@@ -27,7 +29,7 @@ export function priceSeries(length: number, random: () => number): PriceSeries {
     price = Math.max(0.5, price * (1 + normal(random) * 0.02));
     close[d] = price;
   }
-  return { close, open };
+  return { close, open, factorBase: 0.2 + random() * 4 };
 }
 
 export function fieldValue(
@@ -52,7 +54,7 @@ export function fieldValue(
     case 'volume':
       return Math.round(Math.exp(12 + normal(random)));
     case 'factor':
-      return 1 + Math.floor(day / 60) * 0.05;
+      return series.factorBase * (1 + Math.floor(day / 60) * 0.05);
     default:
       return normal(random) * 10 ** ((index % 7) - 3);
   }
