@@ -48,9 +48,18 @@ export interface UploadingStore extends ObjectStore {
   probe(prefix?: string): Promise<ProbeResult>;
 }
 
+/**
+ * OSS's CopyObject copies objects up to 1 GB; larger ones need a multipart copy (UploadPartCopy).
+ * https://www.alibabacloud.com/help/en/oss/developer-reference/copyobject
+ */
+export const COPY_OBJECT_LIMIT = 1024 ** 3;
+
 /** ObjectStore over ali-oss 6.x. */
 export class OssObjectStore implements UploadingStore {
-  constructor(readonly client: OSS) {}
+  constructor(
+    readonly client: OSS,
+    private readonly copyLimit = COPY_OBJECT_LIMIT,
+  ) {}
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
@@ -107,8 +116,24 @@ export class OssObjectStore implements UploadingStore {
     return { serverTime: serverTime && !Number.isNaN(serverTime.getTime()) ? serverTime : undefined };
   }
 
+  /** Server-side copy; above the CopyObject limit, a multipart copy of 64 MiB parts. */
   async copy(to: string, from: string): Promise<void> {
-    await translatingOss(`copy ${from} to ${to}`, () => this.client.copy(to, from));
+    const source = await this.head(from);
+    if (source === undefined)
+      throw new TerminalError('OSS_NOT_FOUND', `copy ${from} to ${to}: the object does not exist`);
+    if (source.size <= this.copyLimit) {
+      await translatingOss(`copy ${from} to ${to}`, () => this.client.copy(to, from));
+      return;
+    }
+    const bucket = (this.client as unknown as { options: { bucket: string } }).options.bucket;
+    const partSize = Math.max(100 * 1024, Math.min(64 * 1024 ** 2, Math.ceil(source.size / 4)));
+    await translatingOss(`multipart copy ${from} to ${to}`, () =>
+      this.client.multipartUploadCopy(
+        to,
+        { sourceKey: from, sourceBucketName: bucket, startOffset: 0, endOffset: source.size },
+        { partSize, parallel: 4 },
+      ),
+    );
   }
 
   async delete(key: string): Promise<void> {

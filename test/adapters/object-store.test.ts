@@ -94,3 +94,32 @@ describe('OssObjectStore against the local OSS server', () => {
     await expect(unreachable.head('x')).rejects.toMatchObject({ code: 'OSS_UNAVAILABLE', kind: 'transient' });
   });
 });
+
+describe('OssObjectStore copy above the CopyObject limit', () => {
+  let oss: OssHarness;
+  beforeAll(async () => {
+    oss = await startHarness();
+  });
+  afterAll(async () => {
+    await oss.close();
+  });
+
+  it('switches to a multipart copy (UploadPartCopy) and copies the bytes exactly', async () => {
+    const client = createOssClient({
+      bucket: BUCKET,
+      region: REGION,
+      endpoint: oss.server.url,
+      credentials: AK,
+    });
+    const small = new OssObjectStore(client, 200 * 1024); // a 200 KiB "limit" stands in for OSS's 1 GB
+    const body = Buffer.alloc(700 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7919) & 0xff;
+    await small.put('big/payload.bin', body);
+    await small.copy('moved/payload.bin', 'big/payload.bin');
+    // Buffer.equals, not toEqual: a deep compare of 700 KiB blocks the event loop for seconds.
+    expect((await small.get('moved/payload.bin')).equals(body)).toBe(true);
+    expect((await small.head('moved/payload.bin'))?.crc64).toBe(crc64(body));
+    expect((await small.head('moved/payload.bin'))?.etag).toMatch(/-\d+$/);
+    await expect(small.copy('x', 'big/absent')).rejects.toMatchObject({ code: 'OSS_NOT_FOUND' });
+  });
+});
