@@ -7,11 +7,13 @@
  * Run: npm run bench -- ingest   (MYSQL_URL as for the tests; QLIB_BENCH_SKIP_LONG=1 skips the 250-day batch)
  * The generated payloads are cached under .bench-data/ingest/ (gitignored).
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import OSS from 'ali-oss';
+import type OSS from 'ali-oss';
+import { createOssClient } from '../adapters/object-store/client.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { buildFunctions } from '../scripts/build-functions.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/mysql.js';
@@ -99,13 +101,12 @@ async function withStack(
       if (fn !== 'fc-runtime') process.stderr.write(`[${fn}] ${line}\n`);
     },
   });
-  const client = new OSS({
-    ...stack.credentials,
+  const client = createOssClient({
     bucket: stack.bucket,
-    region: `oss-${stack.region}`,
+    region: stack.region,
     endpoint: stack.oss.url,
-    secure: false,
-    timeout: 30 * 60_000,
+    credentials: stack.credentials,
+    timeoutMs: 30 * 60_000,
   });
   try {
     await work(stack, client);

@@ -4,12 +4,13 @@
  * qlib directory pushed by the agent CLI, the rows queried back, then a broken batch (uploaded with ali-oss
  * directly: the agent would refuse it) quarantined with its reason.json and the alert a subscriber received.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MNS from '@alicloud/mns';
-import OSS from 'ali-oss';
 import type { Pool } from 'mysql2/promise';
+import { createOssClient } from '../adapters/object-store/client.js';
 import { dropDatabase, ensureDatabase } from '../adapters/warehouse/database.js';
 import { loadMigrations, migrate } from '../adapters/warehouse/migrations.js';
 import { createPool } from '../adapters/warehouse/pool.js';
@@ -99,12 +100,11 @@ async function story(stack: LocalStack, pool: Pool, dir: string): Promise<void> 
   await runAgent(['status'], env, say);
 
   section('4. a broken batch: a hand-made export with one row pasted twice, uploaded with ali-oss directly');
-  const client = new OSS({
-    ...stack.credentials,
+  const client = createOssClient({
     bucket: stack.bucket,
-    region: `oss-${stack.region}`,
+    region: stack.region,
     endpoint: stack.oss.url,
-    secure: false,
+    credentials: stack.credentials,
   });
   const last = await latestRows(pool, FIELDS, 5);
   const broken = await uploadBrokenBatch(

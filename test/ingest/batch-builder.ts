@@ -5,6 +5,10 @@ import { type ColumnSpec, CsvRowWriter } from '../../core/csv/index.js';
 import { digestBytes } from '../../core/digest.js';
 import { type BatchKind, formatBatchKey } from '../../core/keys.js';
 import { formatManifest, type ManifestV1 } from '../../core/manifest.js';
+import { businessDays } from '../support/qlib-fixture.js';
+import { createRandom } from '../support/seeded-random.js';
+
+export { businessDays };
 
 /**
  * Batches for the ingest tests, built with the production codec (core/csv) and manifest formatter, with
@@ -117,18 +121,6 @@ function canonicalCsv(kind: BatchKind, columns: ColumnSpec[], spec: BatchSpec): 
   return writer.take().toString('utf8');
 }
 
-/** `n` business days (Mon-Fri) from `start` (inclusive when it is one). */
-export function businessDays(start: string, n: number): string[] {
-  const out: string[] = [];
-  const day = new Date(`${start}T00:00:00Z`);
-  while (out.length < n) {
-    const dow = day.getUTCDay();
-    if (dow !== 0 && dow !== 6) out.push(day.toISOString().slice(0, 10));
-    day.setUTCDate(day.getUTCDate() + 1);
-  }
-  return out;
-}
-
 export function floatColumns(n: number, prefix = 'F', type: ColumnSpec['type'] = 'float32'): ColumnSpec[] {
   return Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}`, type }));
 }
@@ -141,7 +133,7 @@ export function factorRows(options: {
   seed?: number;
   prefix?: string;
 }): FactorRow[] {
-  const random = mulberry32(options.seed ?? 1);
+  const random = createRandom(options.seed ?? 1);
   const rows: FactorRow[] = [];
   for (const date of options.dates) {
     for (let i = 0; i < options.instruments; i++) {
@@ -153,15 +145,4 @@ export function factorRows(options: {
     }
   }
   return rows;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
