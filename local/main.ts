@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { prepareDatabase } from '../adapters/warehouse/prepare.js';
 import { PipelineError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { LOCAL_DEFAULTS, type LocalStack, startLocalStack } from './stack.js';
 
 /**
@@ -23,6 +25,8 @@ Starts, under one process:
 State lives under --state and survives restarts; --reset wipes it first.
 The functions get OSS_ENDPOINT/MNS_ENDPOINT pointing here and MYSQL_URL from the environment
 (default ${LOCAL_DEFAULTS.mysqlUrl}). Run \`npm run build\` first.`;
+
+const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations');
 
 function port(value: string): number {
   const n = Number(value);
@@ -56,7 +60,10 @@ function banner(stack: LocalStack, flags: Flags): string {
     `  credentials (OSS and MNS)`,
     `       access key id      ${credentials.accessKeyId}`,
     `       access key secret  ${credentials.accessKeySecret}`,
-    `  MYSQL_URL  ${stack.sYamlEnv.MYSQL_URL}`,
+    `  MYSQL_URL  ${stack.sYamlEnv.MYSQL_URL} (migrated)`,
+    '  point the agent here (docs/agent.md):',
+    `       export OSS_ENDPOINT=${oss.url} OSS_BUCKET=${stack.bucket} OSS_REGION=${stack.region}`,
+    `       export ALIBABA_CLOUD_ACCESS_KEY_ID=${credentials.accessKeyId} ALIBABA_CLOUD_ACCESS_KEY_SECRET=${credentials.accessKeySecret}`,
     'Ctrl-C stops everything.',
   ].join('\n');
 }
@@ -74,13 +81,18 @@ function explain(error: unknown): string {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv);
+  // The functions need their tables before the first batch arrives: create the database and migrate it.
+  const mysqlUrl = process.env.MYSQL_URL ?? LOCAL_DEFAULTS.mysqlUrl;
+  const log = createLogger({ write: (line) => process.stderr.write(line), now: () => new Date() });
+  const prepared = await prepareDatabase(mysqlUrl, MIGRATIONS_DIR, log, 1);
+  await prepared.pool.end();
   const stack = await startLocalStack({
     stateDir: flags.state,
     reset: flags.reset,
     host: flags.host,
     ossPort: flags.ossPort,
     mnsPort: flags.mnsPort,
-    mysqlUrl: process.env.MYSQL_URL,
+    mysqlUrl: prepared.url,
     env: { LOG_LEVEL: process.env.LOG_LEVEL, LOAD_MODE: process.env.LOAD_MODE },
     // Function output is prefixed with its name; the runtime's own JSON lines pass through as they are.
     log: (line, fn) => process.stderr.write(fn === 'fc-runtime' ? `${line}\n` : `[${fn}] ${line}\n`),

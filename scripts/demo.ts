@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import type { Pool } from 'mysql2/promise';
 import { createOssClient } from '../adapters/object-store/client.js';
-import { dropDatabase, ensureDatabase } from '../adapters/warehouse/database.js';
-import { loadMigrations, migrate } from '../adapters/warehouse/migrations.js';
-import { createPool } from '../adapters/warehouse/pool.js';
+import { dropDatabase } from '../adapters/warehouse/database.js';
+import { prepareDatabase } from '../adapters/warehouse/prepare.js';
 import { createLogger } from '../core/logger.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { generateQlibDir } from '../test/support/qlib-fixture.js';
@@ -42,10 +41,9 @@ async function main(): Promise<void> {
     const url = new URL(server.url);
     url.pathname = '/qlib_demo';
     await dropDatabase(url.toString()).catch(() => undefined);
-    const dbUrl = await ensureDatabase(url.toString());
-    const pool = createPool({ url: dbUrl, connectionLimit: 2 });
     const quiet = createLogger({ write: () => {}, now: () => new Date() });
-    await migrate(pool, await loadMigrations(join(import.meta.dirname, '..', 'migrations')), quiet);
+    const migrations = join(import.meta.dirname, '..', 'migrations');
+    const { url: dbUrl, pool } = await prepareDatabase(url.toString(), migrations, quiet);
     say(`MySQL: ${server.origin}, fresh database qlib_demo (migrated)`);
     const stack = await startLocalStack({
       stateDir: join(dir, 'stack'),

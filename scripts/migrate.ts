@@ -3,19 +3,20 @@
  * (default mysql://root@127.0.0.1:3306/qlib), creating the database when it is missing. Idempotent.
  */
 import { fileURLToPath } from 'node:url';
-import { ensureDatabase } from '../adapters/warehouse/database.js';
-import { loadMigrations, migrate } from '../adapters/warehouse/migrations.js';
-import { createPool } from '../adapters/warehouse/pool.js';
+import { prepareDatabase } from '../adapters/warehouse/prepare.js';
 import { createLogger } from '../core/logger.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
   const log = createLogger({ write: (l) => process.stderr.write(l), now: () => new Date() });
-  const url = await ensureDatabase(process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/qlib');
-  const pool = createPool({ url, connectionLimit: 1 });
+  const { url, pool, report } = await prepareDatabase(
+    process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/qlib',
+    MIGRATIONS_DIR,
+    log,
+    1,
+  );
   try {
-    const report = await migrate(pool, await loadMigrations(MIGRATIONS_DIR), log);
     const where = new URL(url);
     where.password = where.password ? '***' : '';
     console.log(

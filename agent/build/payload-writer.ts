@@ -31,6 +31,8 @@ export class PayloadFile {
     this.gzip.on('data', (chunk: Buffer) => this.hasher.update(chunk));
     this.gzip.pipe(out);
     this.done = finished(out);
+    // Awaited by write()/finish(); until then an early failure (no spool dir, disk full) must not count as unhandled.
+    this.done.catch(() => {});
     // Surface a compressor failure through `done` rather than as an unhandled 'error'.
     this.gzip.on('error', (error) => out.destroy(error));
   }

@@ -17,12 +17,24 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** Read and check a .bin; malformed files are TerminalError BIN_MALFORMED naming the path and the fault. */
 export function readFeatureBin(path: string, calendarLength: number): FeatureSeries {
-  const bytes = readWhole(path);
+  return parseFeatureBin(readWhole(path), path, calendarLength, false);
+}
+
+/**
+ * Check a .bin's bytes and view them as a series. `owned`: the bytes are the caller's to keep (a reader
+ * thread's fresh buffer), so the values can be a view; otherwise (a shared scratch buffer) they are copied.
+ */
+export function parseFeatureBin(
+  bytes: Uint8Array,
+  path: string,
+  calendarLength: number,
+  owned: boolean,
+): FeatureSeries {
   if (bytes.length % 4 !== 0) {
     throw malformed(path, `its size ${bytes.length} bytes is not a multiple of 4 (float32 values)`);
   }
   if (bytes.length < 4) throw malformed(path, 'it is empty (no start index)');
-  const all = floats(bytes);
+  const all = floats(bytes, owned);
   const start = all[0] as number;
   if (!Number.isInteger(start) || start < 0) {
     throw malformed(path, `its start index ${start} is not a non-negative integer`);
@@ -82,13 +94,15 @@ function readWhole(path: string): Buffer {
   }
 }
 
-/** The values as float32, copied out of the scratch buffer. */
-function floats(bytes: Buffer): Float32Array {
+/** The values as float32: a view of owned, aligned bytes; otherwise a copy. */
+function floats(bytes: Uint8Array, owned: boolean): Float32Array {
   if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
-    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4).slice();
+    const view = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    return owned ? view : view.slice();
   }
+  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  for (let i = 0; i < out.length; i++) out[i] = data.getFloat32(i * 4, true);
   return out;
 }
 

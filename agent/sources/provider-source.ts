@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import { columnKey, isColumnName } from '../../core/identifiers.js';
-import { type FeatureSeries, fieldFiles, readFeatureBin } from './bin-file.js';
+import type { FeatureSeries } from './bin-file.js';
 import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
 import { checkProviderDir, featureDirs, readCalendar, readInstruments } from './qlib-dir.js';
+import { createSeriesReader, ReadAhead } from './series-reader.js';
 import type { FactorSource, RowBlock, SourceProblem } from './source.js';
 
 /** Which instruments: a market's instruments file, or an explicit list of codes. */
@@ -19,6 +19,8 @@ export interface ProviderOptions {
   /** Inclusive; default the whole calendar. */
   start?: string;
   end?: string;
+  /** Reader threads for the feature files (0: this thread); default by the number of files. */
+  readers?: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export function openProviderSource(options: ProviderOptions): FactorSource {
     columns,
     calendar: new Set(calendar),
     instrumentCount: plan.length,
-    blocks: (report) => readBlocks(plan, options.fields, calendar, first, last, report),
+    blocks: (report) => readBlocks(plan, options, calendar, first, last, report),
   };
   if (first <= last) source.dateRange = { start: calendar[first] as string, end: calendar[last] as string };
   else source.dateRange = { start: options.start ?? calendar[0]!, end: options.end ?? calendar.at(-1)! };
@@ -87,34 +89,40 @@ function planInstruments(
 
 async function* readBlocks(
   plan: PlannedInstrument[],
-  fields: string[],
+  options: ProviderOptions,
   calendar: string[],
   first: number,
   last: number,
   report: (problem: SourceProblem) => void,
 ): AsyncIterable<RowBlock> {
   if (first > last) return;
+  const fields = options.fields;
+  // With a market the rows are known before any file is read: instruments outside the range are skipped.
+  const wanted = plan
+    .map((instrument) => ({
+      instrument,
+      members: instrument.memberships && clipRanges(instrument.memberships, first, last),
+    }))
+    .filter(
+      ({ instrument, members }) =>
+        validSymbol(instrument.symbol, report) && (members === undefined || members.length > 0),
+    );
+  const reader = createSeriesReader(fields, calendar.length, wanted.length * fields.length, options.readers);
+  const ahead = new ReadAhead(wanted.length, 64, (i) => reader.read(wanted[i]?.instrument.dir));
   const found = new Set<number>();
   let withData = 0;
-  for (const instrument of plan) {
-    if (!isValidInstrument(instrument.symbol)) {
-      report({
-        code: 'CSV_BAD_INSTRUMENT',
-        message: 'instrument codes are 1-64 printable ASCII characters without , " or \\',
-        value: instrument.symbol.slice(0, 80),
+  try {
+    for (const [i, { instrument, members }] of wanted.entries()) {
+      const series = await ahead.at(i);
+      if (instrument.dir !== undefined) withData += 1;
+      series.forEach((s, c) => {
+        if (s !== undefined) found.add(c);
       });
-      continue;
+      const ranges = members ?? clipRanges(coverage(series), first, last);
+      if (ranges.length > 0) yield assemble(instrument.symbol, ranges, series, calendar, fields.length);
     }
-    // With a market the rows are known before any file is read: skip instruments outside the range.
-    const members = instrument.memberships && clipRanges(instrument.memberships, first, last);
-    if (members !== undefined && members.length === 0) continue;
-    const series = readSeries(instrument.dir, fields, calendar.length);
-    if (instrument.dir !== undefined) withData += 1;
-    series.forEach((s, c) => {
-      if (s !== undefined) found.add(c);
-    });
-    const ranges = members ?? clipRanges(coverage(series), first, last);
-    if (ranges.length > 0) yield assemble(instrument.symbol, ranges, series, calendar, fields.length);
+  } finally {
+    await reader.close();
   }
   const never = fields.filter((_, c) => !found.has(c));
   if (withData > 0 && never.length > 0) {
@@ -125,13 +133,14 @@ async function* readBlocks(
   }
 }
 
-function readSeries(dir: string | undefined, fields: string[], days: number): (FeatureSeries | undefined)[] {
-  if (dir === undefined || !existsSync(dir)) return fields.map(() => undefined);
-  const files = fieldFiles(dir);
-  return fields.map((field) => {
-    const path = files.get(field.toLowerCase());
-    return path === undefined ? undefined : readFeatureBin(path, days);
+function validSymbol(symbol: string, report: (problem: SourceProblem) => void): boolean {
+  if (isValidInstrument(symbol)) return true;
+  report({
+    code: 'CSV_BAD_INSTRUMENT',
+    message: 'instrument codes are 1-64 printable ASCII characters without , " or \\',
+    value: symbol.slice(0, 80),
   });
+  return false;
 }
 
 function coverage(series: (FeatureSeries | undefined)[]): IndexRange[] {

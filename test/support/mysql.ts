@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase, ensureDatabase } from '../../adapters/warehouse/database.js';
-import { loadMigrations, migrate } from '../../adapters/warehouse/migrations.js';
 import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
+import { prepareDatabase } from '../../adapters/warehouse/prepare.js';
 import { createLogger } from '../../core/logger.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -29,15 +29,17 @@ export async function createTestDatabase(
   const database = `t_${label.replace(/[^a-z0-9_]/gi, '_')}_${randomBytes(4).toString('hex')}`.slice(0, 64);
   const base = new URL(serverUrl());
   base.pathname = `/${database}`;
-  const url = await ensureDatabase(base.toString());
-  const pool = createPool({ url, connectionLimit: 4 });
-  if (options.migrate !== false) await migrate(pool, await loadMigrations(MIGRATIONS_DIR), quietLogger);
+  const { url, pool } =
+    options.migrate === false
+      ? { url: await ensureDatabase(base.toString()), pool: undefined }
+      : await prepareDatabase(base.toString(), MIGRATIONS_DIR, quietLogger, 4);
+  const connections = pool ?? createPool({ url, connectionLimit: 4 });
   return {
     url,
     database,
-    pool,
+    pool: connections,
     drop: async () => {
-      await pool.end();
+      await connections.end();
       await dropDatabase(url);
     },
   };

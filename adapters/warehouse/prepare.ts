@@ -1,0 +1,33 @@
+import type { Logger } from '../../core/logger.js';
+import { ensureDatabase } from './database.js';
+import { loadMigrations, type MigrationReport, migrate } from './migrations.js';
+import { createPool, type Pool } from './pool.js';
+
+export interface PreparedDatabase {
+  /** The URL with the database in it. */
+  url: string;
+  pool: Pool;
+  report: MigrationReport;
+}
+
+/**
+ * Create the database of `url` when missing and apply every migration in `migrationsDir`: what
+ * `npm run migrate`, `npm run local`, the demo and the tests all need before the first batch.
+ * The caller ends the returned pool.
+ */
+export async function prepareDatabase(
+  url: string,
+  migrationsDir: string,
+  log: Logger,
+  connectionLimit = 2,
+): Promise<PreparedDatabase> {
+  const target = await ensureDatabase(url);
+  const pool = createPool({ url: target, connectionLimit });
+  try {
+    const report = await migrate(pool, await loadMigrations(migrationsDir), log);
+    return { url: target, pool, report };
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+}
