@@ -7,8 +7,8 @@
  * The generated directory is cached under .bench-data/ (gitignored).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { buildPayload } from '../agent/build/batch-builder.js';
@@ -99,6 +99,11 @@ function buildInChild(dir: string, start: string | undefined): BuildFigures {
     packages: 'external',
     logLevel: 'error',
   });
+  // The reader threads' entry is plain JS loaded beside its caller (agent/sources/bin-reader-pool.ts).
+  copyFileSync(
+    join(ROOT, 'agent', 'sources', 'bin-reader-worker.mjs'),
+    join(dirname(bundle), 'bin-reader-worker.mjs'),
+  );
   const args = [bundle, '--child', dir, ...(start ? [start] : [])];
   const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
   if (child.status !== 0) throw new Error(`build failed: ${child.stderr}`);
