@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { OssError } from './oss-error.js';
+import { OssError, ossError } from './oss-error.js';
 
 /** Which bucket and object a request names. `bucket` is '' for service-level calls (ListBuckets). */
 export interface Target {
@@ -76,4 +76,17 @@ function decodePart(raw: string): string {
   } catch (cause) {
     throw new OssError('InvalidURI', { status: 400, message: 'Invalid URI: bad percent-encoding.', cause });
   }
+}
+
+/**
+ * OSS object names: 1–1023 bytes of UTF-8, not starting with `/` or `\`. `.`/`..` segments are refused
+ * too, so no key can be read as a path outside its bucket by anything downstream.
+ */
+export function checkKey(key: string): void {
+  const bad =
+    Buffer.byteLength(key) > 1023 ||
+    key.startsWith('/') ||
+    key.startsWith('\\') ||
+    key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.');
+  if (bad) throw ossError('InvalidObjectName', { Key: key }, 'The specified object name is not valid.');
 }

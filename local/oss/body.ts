@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Crc64 } from '../../core/crc64.js';
-import { OssError } from './oss-error.js';
+import { ossError } from './oss-error.js';
 
 /** A request body saved to a temp file, with what OSS computes over it. */
 export interface ReceivedBody {
@@ -46,11 +46,7 @@ export async function readSmallBody(body: Readable, limit = 1024 * 1024): Promis
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new OssError('EntityTooLarge', {
-        status: 400,
-        message: 'Your proposed upload exceeds the maximum allowed size.',
-      });
+    if (size > limit) throw ossError('EntityTooLarge');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

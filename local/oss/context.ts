@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Target } from './address.js';
-import { header } from './credentials.js';
+import { header, type OssCredential } from './credentials.js';
 import type { MultipartStore } from './multipart-store.js';
 import type { ObjectCreated } from './notify.js';
 import { OssError } from './oss-error.js';
@@ -18,6 +18,8 @@ export interface OssContext {
   uploads: MultipartStore;
   region: string;
   accountId: string;
+  /** The keys the server accepts; PostObject checks its form signature against them itself. */
+  credentials: readonly OssCredential[];
   /** Queue an ObjectCreated event; it is delivered after the response is written. */
   created(eventName: ObjectCreated['eventName'], meta: ObjectMeta, previous: ObjectMeta | undefined): void;
 }
@@ -112,16 +114,25 @@ export function objectHeaders(meta: ObjectMeta): Record<string, string> {
 }
 
 /** Headers a write keeps with the object (PutObject, InitiateMultipartUpload, CopyObject REPLACE). */
-export function storedHeaders(ctx: OssContext): Pick<ObjectMeta, 'contentType' | 'userMeta' | 'headers'> {
+export function storedHeaders(ctx: OssContext): StoredFields {
+  const named = Object.keys(ctx.req.headers).map((name) => [name, requestHeader(ctx, name) ?? ''] as const);
+  return storedFields(named, requestHeader(ctx, 'content-type'));
+}
+
+export type StoredFields = Pick<ObjectMeta, 'contentType' | 'userMeta' | 'headers'>;
+
+/** What a write keeps from its (lower-case) header or form-field names: user meta and standard headers. */
+export function storedFields(
+  named: Iterable<readonly [string, string]>,
+  contentType: string | undefined,
+): StoredFields {
   const userMeta: Record<string, string> = {};
   const headers: Record<string, string> = {};
-  for (const name of Object.keys(ctx.req.headers)) {
-    const value = requestHeader(ctx, name) ?? '';
+  for (const [name, value] of named) {
     if (name.startsWith('x-oss-meta-')) userMeta[name] = value;
     else if (STORED.has(name)) headers[name] = value;
   }
-  const contentType = requestHeader(ctx, 'content-type') || 'application/octet-stream';
-  return { contentType, userMeta, headers };
+  return { contentType: contentType || 'application/octet-stream', userMeta, headers };
 }
 
 const STORED = new Set([
@@ -134,7 +145,11 @@ const STORED = new Set([
 
 /** Tags from the `x-oss-tagging: k1=v1&k2=v2` header of a write. */
 export function taggingHeader(ctx: OssContext): Record<string, string> {
-  const raw = requestHeader(ctx, 'x-oss-tagging');
+  return parseTagging(requestHeader(ctx, 'x-oss-tagging'));
+}
+
+/** `k1=v1&k2=v2`, as the x-oss-tagging header and PostObject field spell tags. */
+export function parseTagging(raw: string | undefined): Record<string, string> {
   return raw === undefined ? {} : Object.fromEntries(new URLSearchParams(raw));
 }
 

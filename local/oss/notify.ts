@@ -5,7 +5,11 @@ import type { ObjectMeta } from './store.js';
 
 /** The facts an ObjectCreated record is built from. */
 export interface ObjectCreated {
-  eventName: 'ObjectCreated:PutObject' | 'ObjectCreated:CopyObject' | 'ObjectCreated:CompleteMultipartUpload';
+  eventName:
+    | 'ObjectCreated:PutObject'
+    | 'ObjectCreated:PostObject'
+    | 'ObjectCreated:CopyObject'
+    | 'ObjectCreated:CompleteMultipartUpload';
   region: string;
   accountId: string;
   bucket: string;

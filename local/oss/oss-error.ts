@@ -18,6 +18,7 @@ const SPECS = {
     message: 'Your proposed upload is smaller than the minimum allowed size.',
     ec: '0042-00000213',
   },
+  EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed size.' },
   FileAlreadyExists: {
     status: 409,
     message: 'The object you specified already exists.',

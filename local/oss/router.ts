@@ -1,3 +1,4 @@
+import { checkKey } from './address.js';
 import {
   deleteBucket,
   getBucketInfo,
@@ -17,7 +18,8 @@ import { listMultipartUploads, listParts } from './multipart-list.js';
 import { copyObject } from './object-copy.js';
 import { getObject, headObject } from './object-read.js';
 import { deleteObject, putObject } from './object-write.js';
-import { OssError, ossError } from './oss-error.js';
+import { ossError } from './oss-error.js';
+import { postObject } from './post-object.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
 
 type Handler = (ctx: OssContext) => Promise<void>;
@@ -50,12 +52,8 @@ function bucketOperation(method: string, q: Record<string, string>): Handler {
       if ('uploads' in q) return listMultipartUploads;
       return listObjects;
     case 'POST':
-      // PostObject (browser form upload) is not part of this emulator.
-      return async () => {
-        throw new OssError('NotImplemented', {
-          message: 'PostObject is not supported by the local OSS server.',
-        });
-      };
+      // PostObject: an HTML-form upload to the bucket itself (`POST /`), authenticated by its fields.
+      return postObject;
     default:
       return notAllowed(method);
   }
@@ -89,17 +87,4 @@ function objectOperation(method: string, ctx: OssContext): Handler {
 
 function notAllowed(method: string): never {
   throw ossError('MethodNotAllowed', { Method: method, ResourceType: 'Object' });
-}
-
-/**
- * OSS object names: 1–1023 bytes of UTF-8, not starting with `/` or `\`. `.`/`..` segments are refused
- * too, so no key can be read as a path outside its bucket by anything downstream.
- */
-function checkKey(key: string): void {
-  const bad =
-    Buffer.byteLength(key) > 1023 ||
-    key.startsWith('/') ||
-    key.startsWith('\\') ||
-    key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.');
-  if (bad) throw ossError('InvalidObjectName', { Key: key }, 'The specified object name is not valid.');
 }

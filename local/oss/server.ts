@@ -7,6 +7,7 @@ import { parseRequestLine, resolveTargets, type Target } from './address.js';
 import { discardBody } from './body.js';
 import { asOssError, type OssContext, sendError } from './context.js';
 import type { OssCredential } from './credentials.js';
+import { formBoundary } from './form-data.js';
 import { closeServer, listen } from './listening.js';
 import { MultipartStore } from './multipart-store.js';
 import { EventHub, objectCreatedRecord } from './notify.js';
@@ -96,7 +97,9 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
   try {
     const { rawPath, query } = parseRequestLine(req.url ?? '/');
     ctx.query = query;
-    ctx.target = signedTarget(shared, req, resolveTargets(req.headers.host, rawPath), query);
+    const targets = resolveTargets(req.headers.host, rawPath);
+    // A form upload (PostObject) carries its signature in its fields; OSS ignores header and URL signatures.
+    ctx.target = formTarget(req, targets) ?? signedTarget(shared, req, targets, query);
     const fault = shared.options.intercept?.({ method: req.method ?? 'GET', ...ctx.target, query });
     if (fault === 'reset') {
       req.socket.destroy();
@@ -136,12 +139,19 @@ function newContext(
     uploads,
     region: options.region,
     accountId: options.accountId,
+    credentials: options.credentials,
     created(eventName, meta, previous) {
       const { region, accountId } = options;
       const base = { region, accountId, bucket: this.target.bucket, requestId, sourceIp, time: new Date() };
       pending.push(objectCreatedRecord({ ...base, eventName, meta, previousSize: previous?.size ?? 0 }));
     },
   };
+}
+
+/** The bucket a PostObject form is posted to (`POST /`), or undefined when the request is not one. */
+function formTarget(req: IncomingMessage, targets: Target[]): Target | undefined {
+  if (req.method !== 'POST' || formBoundary(req.headers['content-type']) === undefined) return undefined;
+  return targets.find((target) => target.bucket !== '' && target.key === '');
 }
 
 /** The first reading of the address whose signature verifies; otherwise the first reading's error. */

@@ -148,6 +148,7 @@ export function canonicalResourceV1(target: Target, query: Record<string, string
   return subs.length === 0 ? path : `${path}?${subs.join('&')}`;
 }
 
-function signV1(secret: string, stringToSign: string): string {
+/** base64(HMAC-SHA1(secret, text)): the header, URL and PostObject-policy V1 signature. */
+export function signV1(secret: string, stringToSign: string): string {
   return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
 }

@@ -169,11 +169,19 @@ function stringToSignV4(
 }
 
 function signatureV4(secret: string, fields: V4Fields, stringToSign: string): string {
-  const { date, region, product } = fields.scope;
-  let key = createHmac('sha256', `aliyun_v4${secret}`).update(date).digest();
-  for (const part of [region, product, 'aliyun_v4_request'])
+  return signWithScopeV4(secret, fields.scope, stringToSign);
+}
+
+/** hex(HMAC-SHA256(signing key, text)), the key chained from the scope; PostObject signs its policy so. */
+export function signWithScopeV4(
+  secret: string,
+  scope: { date: string; region: string; product: string },
+  text: string,
+): string {
+  let key = createHmac('sha256', `aliyun_v4${secret}`).update(scope.date).digest();
+  for (const part of [scope.region, scope.product, 'aliyun_v4_request'])
     key = createHmac('sha256', key).update(part).digest();
-  return createHmac('sha256', key).update(stringToSign).digest('hex');
+  return createHmac('sha256', key).update(text).digest('hex');
 }
 
 /** ali-oss encodeString: encodeURIComponent plus `!'()*`. */

@@ -7,6 +7,7 @@ import { type FcRuntime, startFcRuntime } from '../../local/fc/runtime.js';
 import { matchesOssTrigger, type OssTriggerRule } from '../../local/fc/triggers-oss.js';
 import { type OssServer, startOssServer } from '../../local/oss/server.js';
 import { ACCOUNT_ID, CREDENTIALS, fixture, readSeen, STS, tempDir } from './fc-fixtures.js';
+import { postObjectForm, postPolicy } from './oss-harness.js';
 
 const BUCKET = 'fc-batches';
 const OTHER = 'fc-other';
@@ -80,6 +81,29 @@ describe('fc runtime: OSS trigger', () => {
       },
       userIdentity: { principalId: ACCOUNT_ID },
     });
+  });
+
+  it('delivers a manifest uploaded by an HTML form (PostObject) the same way', async () => {
+    const before = fc.invocations().length;
+    const key = 'incoming/factors/alpha158/b-002/manifest.json';
+    const signed = client(BUCKET).calculatePostSignature(postPolicy([{ bucket: BUCKET }]));
+    const res = await postObjectForm(oss, {
+      bucket: BUCKET,
+      fields: {
+        key,
+        OSSAccessKeyId: signed.OSSAccessKeyId,
+        policy: signed.policy,
+        Signature: signed.Signature,
+      },
+      file: Buffer.from('{"batch":"b-002"}'),
+    });
+    expect(res.status).toBe(204);
+    const [record] = await fc
+      .waitForInvocations((r) => r.fn === 'recorder', before + 1)
+      .then((r) => r.slice(before));
+    const seen = await readSeen(out, record?.requestId as string);
+    const [event] = (JSON.parse(seen.event) as { events: OssEventRecord[] }).events;
+    expect(event).toMatchObject({ eventName: 'ObjectCreated:PostObject', oss: { object: { key } } });
   });
 
   it('ignores other prefixes, suffixes and buckets and the parts of a multipart upload', async () => {

@@ -193,3 +193,34 @@ export function bytes(size: number, seed = 1): Buffer {
   }
   return out;
 }
+
+/** An HTML-form upload (PostObject): the fields in order, then the file, as a browser sends them. */
+export interface PostForm {
+  fields: Record<string, string>;
+  file: Buffer;
+  filename?: string;
+  contentType?: string;
+  bucket?: string;
+}
+
+/** POST the form to the bucket (`POST /<bucket>`, path-style: the Host is the server's IP). */
+export async function postObjectForm(server: OssServer, form: PostForm): Promise<RawResponse> {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(form.fields)) data.append(name, value);
+  const blob = new Blob([form.file], form.contentType === undefined ? {} : { type: form.contentType });
+  data.append('file', blob, form.filename ?? 'upload.bin');
+  const res = await fetch(`${server.url}/${form.bucket ?? BUCKET}`, {
+    method: 'POST',
+    body: data,
+    redirect: 'manual',
+  });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+
+/** A policy document that expires `seconds` from now. */
+export function postPolicy(
+  conditions: unknown[],
+  seconds = 3600,
+): { expiration: string; conditions: unknown[] } {
+  return { expiration: new Date(Date.now() + seconds * 1000).toISOString(), conditions };
+}
