@@ -18,6 +18,10 @@ export interface Predecessor {
  * Inside the load transaction, before the new rows go in: find the batches that loaded rows in the scope's
  * dates, keep those rows in `<table>__history` (factors) and delete them. Readers keep seeing the old rows
  * (InnoDB MVCC) until the load commits. Returns the predecessors, most recent first.
+ *
+ * The predecessors' loaded_contents rows go too: "identical content" means identical to what the table holds
+ * now, and a replaced batch's bytes no longer are. Pushing them again (A, then B, then A's bytes under a new id)
+ * is a restatement with history, not a duplicate of A.
  */
 export async function replaceScope(
   conn: PoolConnection,
@@ -42,6 +46,10 @@ export async function replaceScope(
     );
   }
   await execute(conn, `DELETE FROM ${quoteId(table)} WHERE ${where}`, params);
+  await execute(conn, 'DELETE FROM loaded_contents WHERE dataset = ? AND batch_id IN (?)', [
+    scope.kind === 'factors' ? scope.dataset : scope.calendar,
+    predecessors.map((p) => p.batchId),
+  ]);
   return predecessors;
 }
 

@@ -91,6 +91,52 @@ describe('ingest: restatements replace whole dates and keep the history', () => 
     expect(Number(total?.n)).toBe(50 + 72 + 25);
   });
 
+  it('reverting to earlier content (A, then B, then A again) loads A as a restatement, not a duplicate', async () => {
+    const columns = floatColumns(2);
+    const days = businessDays('2024-06-03', 2);
+    const aRows = factorRows({ dates: days, instruments: 21, columns, seed: 11 });
+    const a = makeBatch({ dataset: 'rs_back', columns, rows: aRows });
+    const b = makeBatch({
+      dataset: 'rs_back',
+      columns,
+      rows: factorRows({ dates: days, instruments: 21, columns, seed: 12 }),
+    });
+    expect(await env.ingest(a)).toMatchObject({ status: 'loaded', rowsLoaded: 42 });
+    expect(await env.ingest(b)).toMatchObject({ status: 'loaded', restated: [a.batchId] });
+
+    // A's exact bytes under a new batch id: B's values must give way to A's again.
+    const again = makeBatch({ dataset: 'rs_back', columns, rows: aRows });
+    expect(again.payload.equals(a.payload)).toBe(true);
+    expect(await env.ingest(again)).toMatchObject({
+      status: 'loaded',
+      rowsLoaded: 42,
+      restated: [b.batchId],
+    });
+    const stored = await env.query('SELECT trade_date, instrument, F0, F1, batch_id FROM f_rs_back');
+    expect(new Set(stored.map((r) => r.batch_id))).toEqual(new Set([again.batchId]));
+    const valueOf = (r: (typeof stored)[0]) =>
+      aRows.find((x) => x.date === r.trade_date && x.instrument === r.instrument)?.values;
+    for (const r of stored) expect([r.F0, r.F1]).toEqual(valueOf(r));
+
+    const history = await env.query(
+      'SELECT batch_id, superseded_by, COUNT(*) AS n FROM f_rs_back__history GROUP BY batch_id, superseded_by',
+    );
+    expect(history.map((r) => [r.batch_id, r.superseded_by, Number(r.n)]).sort()).toEqual(
+      [
+        [a.batchId, b.batchId, 42],
+        [b.batchId, again.batchId, 42],
+      ].sort(),
+    );
+    const [event] = await env.query(
+      "SELECT detail FROM batch_events WHERE batch_id = ? AND event = 'restated'",
+      [again.batchId],
+    );
+    expect(JSON.parse(String(event?.detail)).predecessors).toEqual([{ batchId: b.batchId, rows: 42 }]);
+    // What loaded_contents names is what the table holds: only the batch loaded last.
+    const contents = await env.query('SELECT batch_id FROM loaded_contents WHERE dataset = ?', ['rs_back']);
+    expect(contents).toEqual([{ batch_id: again.batchId }]);
+  });
+
   it('a rejected restatement leaves the old rows in place and the history untouched', async () => {
     const columns = floatColumns(1);
     const good = makeBatch({
