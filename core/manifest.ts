@@ -216,8 +216,11 @@ function isKind(value: string): boolean {
   return (BATCH_KINDS as readonly string[]).includes(value);
 }
 
+/** ISO 8601 UTC naming a real instant: Date.parse rolls 2024-02-31 over to March, so the fields must survive. */
 function isIsoUtc(value: string): boolean {
-  return ISO_UTC.test(value) && !Number.isNaN(Date.parse(value));
+  if (!ISO_UTC.test(value)) return false;
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19);
 }
 
 function isU64Decimal(value: string): boolean {

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { dropDatabase, withDatabase } from '../adapters/warehouse/database.js';
 import { prepareDatabase } from '../adapters/warehouse/prepare.js';
 import { PipelineError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -22,9 +23,13 @@ Starts, under one process:
   OSS  an OSS-compatible server (bucket ${LOCAL_DEFAULTS.bucket}) that fires FC's OSS trigger events,
   MNS  an MNS-compatible server with the alert topic and a queue subscribed to it,
   FC   the Function Compute runtime for every function in s.yaml (code under dist/functions/).
-State lives under --state and survives restarts; --reset wipes it first.
-The functions get OSS_ENDPOINT/MNS_ENDPOINT pointing here and MYSQL_URL from the environment
-(default ${LOCAL_DEFAULTS.mysqlUrl}). Run \`npm run build\` first.`;
+State lives under --state and in the MySQL database of MYSQL_URL (default ${LOCAL_DEFAULTS.mysqlUrl};
+a URL without a database gets qlib_local), created and migrated at start. Both survive restarts;
+--reset wipes the state directory and drops that database first, so OSS and the ledger start empty together.
+The functions get OSS_ENDPOINT/MNS_ENDPOINT pointing here. Run \`npm run build\` first.
+
+Example:
+  npm run build && npm run local -- --reset --oss-port 9000 --mns-port 9100`;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations');
 
@@ -38,7 +43,7 @@ function parseFlags(argv: string[]): Flags {
   return new Command('npm run local')
     .description('Run the local Alibaba Cloud stack (OSS, MNS, Function Compute) on s.yaml')
     .option('--state <dir>', 'state directory', '.local-stack')
-    .option('--reset', 'wipe the state directory first', false)
+    .option('--reset', 'wipe the state directory and drop the database first', false)
     .option('--host <host>', 'interface to listen on', LOCAL_DEFAULTS.host)
     .option('--oss-port <port>', 'OSS port', port, 9000)
     .option('--mns-port <port>', 'MNS port', port, 9100)
@@ -82,8 +87,9 @@ function explain(error: unknown): string {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv);
   // The functions need their tables before the first batch arrives: create the database and migrate it.
-  const mysqlUrl = process.env.MYSQL_URL ?? LOCAL_DEFAULTS.mysqlUrl;
+  const mysqlUrl = withDatabase(process.env.MYSQL_URL ?? LOCAL_DEFAULTS.mysqlUrl, 'qlib_local').url;
   const log = createLogger({ write: (line) => process.stderr.write(line), now: () => new Date() });
+  if (flags.reset) await dropDatabase(mysqlUrl);
   const prepared = await prepareDatabase(mysqlUrl, MIGRATIONS_DIR, log, 1);
   await prepared.pool.end();
   const stack = await startLocalStack({

@@ -70,9 +70,9 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
-  it('keeps core free of env reads, clocks and randomness', () => {
+  it('keeps core free of env reads, clocks, randomness and the network globals', () => {
     const impure =
-      /process\.env|Date\.now\(|new Date\(\)|Math\.random\(|performance\.now\(|setTimeout\(|setInterval\(/;
+      /process\.env|Date\.now\(|new Date\(\)|Math\.random\(|performance\.now\(|setTimeout\(|setInterval\(|\bfetch\(|\bWebSocket\b|\bXMLHttpRequest\b|\bEventSource\b/;
     const offenders = files
       .filter((f) => f.layer === 'core')
       .filter((f) => impure.test(readFileSync(f.file, 'utf8')))

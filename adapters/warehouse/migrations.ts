@@ -41,8 +41,10 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 /**
  * Apply pending migrations, in order, under a server-side lock (two concurrent runs never interleave).
  * MySQL DDL commits implicitly, so a migration is not atomic: its row says `applying` until it finishes,
- * and on failure `failed` with the statement and error. Statements are idempotent (IF NOT EXISTS), so the
- * next run retries a failed migration from the start. A changed applied file is refused (MIGRATION_CHANGED).
+ * and on failure `failed` with the statement and error. The next run retries it from the start: CREATEs say
+ * IF NOT EXISTS, and an ALTER that already went through (a crash between it and the status update; MySQL 8
+ * has no ADD COLUMN IF NOT EXISTS) is recognised by its "already there" error and passed over. A changed
+ * applied file is refused (MIGRATION_CHANGED).
  */
 export async function migrate(pool: Pool, migrations: Migration[], log: Logger): Promise<MigrationReport> {
   const conn = await translating('connect for migrations', () => pool.getConnection());
@@ -72,7 +74,7 @@ export async function migrate(pool: Pool, migrations: Migration[], log: Logger):
           report.alreadyApplied.push(m.version);
           continue;
         }
-        await apply(conn, m, log);
+        await apply(conn, m, log, row !== undefined);
         report.applied.push(m.version);
       }
       return report;
@@ -84,7 +86,13 @@ export async function migrate(pool: Pool, migrations: Migration[], log: Logger):
   }
 }
 
-async function apply(conn: PoolConnection, m: Migration, log: Logger): Promise<void> {
+/**
+ * Errors an ALTER statement gives when what it does is already done: duplicate column (1060) or key name
+ * (1061), a DROP of what is gone (1091). Only a re-run may pass over them: on a first run they are real.
+ */
+const ALREADY_DONE = new Set([1060, 1061, 1091]);
+
+async function apply(conn: PoolConnection, m: Migration, log: Logger, rerun: boolean): Promise<void> {
   await conn.query(
     `INSERT INTO schema_migrations (version, name, checksum, status, started_at) VALUES (?, ?, ?, 'applying', UTC_TIMESTAMP(3))
      ON DUPLICATE KEY UPDATE name = VALUES(name), checksum = VALUES(checksum), status = 'applying', error = NULL,
@@ -95,6 +103,14 @@ async function apply(conn: PoolConnection, m: Migration, log: Logger): Promise<v
     try {
       await conn.query(sql);
     } catch (cause) {
+      if (rerun && ALREADY_DONE.has(Number((cause as { errno?: number }).errno))) {
+        log.warn('migration statement already applied; passing over it', {
+          version: m.version,
+          statement: i + 1,
+          error: (cause as Error).message,
+        });
+        continue;
+      }
       const detail = `statement ${i + 1} of ${m.statements.length}: ${(cause as Error).message}`;
       await conn.query("UPDATE schema_migrations SET status = 'failed', error = ? WHERE version = ?", [
         detail,

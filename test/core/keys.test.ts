@@ -3,6 +3,7 @@ import { formatBatchId, isBatchId, parseBatchId } from '../../core/batch-id.js';
 import { TerminalError } from '../../core/errors.js';
 import {
   type BatchObjectKey,
+  checkKeySyntax,
   formatBatchKey,
   formatBatchPrefix,
   formatStatusKey,
@@ -94,6 +95,30 @@ describe('object keys', () => {
     ['', 'empty'],
   ])('rejects %j (%s) with KEY_INVALID', (key) => {
     expect(codeOf(() => parseKey(key))).toBe('KEY_INVALID');
+  });
+
+  it.each([
+    ['/a/b', 'may not start with /'],
+    ['a//b', 'empty path segment'],
+    ['a/b/', 'empty path segment'],
+    ['a/../b', '".." segments'],
+    ['a/./b', '".." segments'],
+    ['..', '".." segments'],
+    ['a/b\x7f', 'printable ASCII'],
+    ['a\tb', 'printable ASCII'],
+    ['a/\u00e9', 'printable ASCII'],
+    ['a/\u56e0\u5b50', 'printable ASCII'],
+    ['x'.repeat(1024), 'length must be 1..1023'],
+    ['', 'length must be 1..1023'],
+  ])('key syntax: %j is refused (%s), whatever the layout', (key, why) => {
+    expect(() => checkKeySyntax(key)).toThrow(why);
+    expect(codeOf(() => checkKeySyntax(key))).toBe('KEY_INVALID');
+  });
+
+  it('key syntax: printable ASCII keys of up to 1023 characters pass', () => {
+    for (const key of ['a', 'incoming/x=1/y-2_z.3', `a/${'x'.repeat(1021)}`, 'sp ace/~!@#$%^&*()']) {
+      expect(() => checkKeySyntax(key)).not.toThrow();
+    }
   });
 
   it('refuses to format a key from an invalid part', () => {

@@ -112,6 +112,9 @@ describe('manifest v1', () => {
     [{ columns: 'KMID' }, 'MANIFEST_TYPE $.columns'],
     [{ rowCount: 1.5 }, 'MANIFEST_TYPE $.rowCount'],
     [{ createdAt: '2024-01-03 20:30:00' }, 'MANIFEST_VALUE $.createdAt'],
+    [{ createdAt: '2024-02-31T00:00:00.000Z' }, 'MANIFEST_VALUE $.createdAt'],
+    [{ createdAt: '2023-02-29T12:00:00Z' }, 'MANIFEST_VALUE $.createdAt'],
+    [{ createdAt: '2024-01-03T24:00:00Z' }, 'MANIFEST_VALUE $.createdAt'],
     [
       { payload: { ...valid().payload, key: `incoming/factors/other/${ID}/data.csv.gz` } },
       'MANIFEST_KEY_MISMATCH $.payload.key',

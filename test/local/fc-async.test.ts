@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../core/logger.js';
 import { ManualClock } from '../../local/fc/clock.js';
 import type { DestinationPayload } from '../../local/fc/destinations.js';
 import { type FcRuntime, startFcRuntime } from '../../local/fc/runtime.js';
@@ -17,6 +18,7 @@ describe('fc runtime: async retries and destinations', () => {
   let client: MNS;
   let fc: FcRuntime;
   const clock = new ManualClock(new Date('2024-05-01T00:00:00Z'));
+  const runtimeLog: string[] = [];
 
   beforeAll(async () => {
     dir = await tempDir('fc-async');
@@ -34,6 +36,7 @@ describe('fc runtime: async retries and destinations', () => {
       clock,
       retryDelaysMs: [5, 10],
       log: () => {},
+      logger: createLogger({ write: (line) => runtimeLog.push(line), now: () => new Date() }),
     });
   });
 
@@ -59,6 +62,16 @@ describe('fc runtime: async retries and destinations', () => {
     ]);
     const runs = (await filesIn(out, '.fail')).filter((f) => f.startsWith(accepted.requestId));
     expect(runs).toHaveLength(3);
+    // Between attempts the runtime backs off by the configured schedule: retry n waits retryDelaysMs[n-1].
+    const retries = runtimeLog
+      .map(
+        (line) => JSON.parse(line) as { msg: string; requestId?: string; attempt?: number; delayMs?: number },
+      )
+      .filter((l) => l.msg === 'fc async retry' && l.requestId === accepted.requestId);
+    expect(retries.map((l) => [l.attempt, l.delayMs])).toEqual([
+      [1, 5],
+      [2, 10],
+    ]);
     expect(JSON.parse(message.body)).toEqual({
       timestamp: clock.now().getTime(),
       requestContext: {

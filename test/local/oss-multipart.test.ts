@@ -127,6 +127,36 @@ describe('local OSS multipart through ali-oss', () => {
     expect((got.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).toBe(crc64(data));
   });
 
+  it('resumes after a connection drop with parts in flight (parallel 4): no finished part re-sent', async () => {
+    const data = bytes(SIZE, 12);
+    const file = join(h.root, 'resume-parallel.bin');
+    await writeFile(file, data);
+    const key = 'mp/resumed-parallel.bin';
+    let checkpoint: OSS.Checkpoint | undefined;
+    const keep = (_p: number, cp: OSS.Checkpoint | undefined) => {
+      if (cp) checkpoint = { ...cp, doneParts: cp.doneParts.map((d) => ({ ...d })) };
+    };
+    fault = (req) => (req.key === key && req.query.partNumber === '6' ? 'reset' : undefined);
+    const client = h.client();
+    await expect(
+      client.multipartUpload(key, file, { partSize: PART, parallel: 4, progress: keep }),
+    ).rejects.toThrow();
+    const done = (checkpoint?.doneParts ?? []).map((d) => d.number);
+    expect(done).not.toContain(6);
+    expect(await failure(client.head(key))).toMatchObject({ code: 'NoSuchKey' });
+
+    fault = () => undefined;
+    const sentBefore = partPuts(key).length;
+    await client.multipartUpload(key, file, { partSize: PART, parallel: 4, checkpoint });
+    const resent = partPuts(key).slice(sentBefore);
+    expect(resent.filter((n) => done.includes(n))).toEqual([]);
+    expect([...new Set([...done, ...resent])].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(seen.filter((r) => r.key === key && r.query.uploads !== undefined)).toHaveLength(1);
+    const got = await client.get(key);
+    expect(Buffer.compare(got.content as Buffer, data)).toBe(0);
+    expect((got.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).toBe(crc64(data));
+  });
+
   it('validates the part list on complete: InvalidPart, InvalidPartOrder, EntityTooSmall', async () => {
     const client = h.client();
     const key = 'mp/validated.bin';

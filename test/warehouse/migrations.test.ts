@@ -120,6 +120,23 @@ describe('migrations', () => {
     }
   });
 
+  it('finishes a migration cut off after its ALTER committed (status still applying)', async () => {
+    const migrations = await loadMigrations(MIGRATIONS_DIR);
+    await migrate(db.pool, migrations, quietLogger);
+    const before = await schemaSnapshot(db);
+    // 0006 is one ALTER ... ADD COLUMN: run again it would fail with "Duplicate column name".
+    await db.pool.query(
+      "UPDATE schema_migrations SET status = 'applying', finished_at = NULL WHERE version = 6",
+    );
+    const report = await migrate(db.pool, migrations, quietLogger);
+    expect(report.applied).toEqual([6]);
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      'SELECT status FROM schema_migrations WHERE version = 6',
+    );
+    expect(rows[0]?.status).toBe('applied');
+    expect(await schemaSnapshot(db)).toBe(before);
+  });
+
   it('splits statements on line-ending semicolons and drops comment lines', () => {
     expect(splitStatements('-- c\nCREATE TABLE a (x INT);\n\nCREATE TABLE b (y INT);')).toEqual([
       'CREATE TABLE a (x INT)',
