@@ -1,6 +1,7 @@
 import { isTerminal } from '../../core/errors.js';
 import { type OssEventRecord, parseOssEvent } from '../../core/oss-event.js';
 import type { FcContext } from '../fc-context.js';
+import type { IngestDeps } from './deps.js';
 import { manifestRefOf } from './event-ref.js';
 import { ingestBatch } from './ingest-batch.js';
 import type { IngestOutcome } from './outcome.js';
@@ -10,6 +11,8 @@ import { ingestDeps } from './wiring.js';
  * FC 3.0 handler for the OSS trigger on incoming/…/manifest.json (s.yaml). The event is a Buffer of JSON
  * (alicloud.md §1-2). Outcomes are returned; a TransientError or an unknown error is thrown so FC retries,
  * then tells the onFailure destination. An event that is not an OSS event cannot be fixed by retrying: logged, dropped.
+ * Every record is processed even when one fails; the first error is thrown after the last record, and FC's retry
+ * redelivers them all: the ledger makes the ones already settled no-ops.
  */
 export const handler = async (event: Buffer, context: FcContext): Promise<{ outcomes: IngestOutcome[] }> => {
   const deps = await ingestDeps(context);
@@ -22,14 +25,25 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ outc
     return { outcomes: [] };
   }
   const outcomes: IngestOutcome[] = [];
+  let failure: { error: unknown } | undefined;
   for (const record of records) {
-    const ref = manifestRefOf(record, deps.config.ossBucket);
-    if ('ignored' in ref) {
-      deps.logger.warn('event record ignored', { key: record.oss.object.key, reason: ref.ignored });
-      outcomes.push({ status: 'skipped', key: record.oss.object.key, reason: ref.ignored });
-      continue;
+    try {
+      outcomes.push(await ingestRecord(deps, record));
+    } catch (error) {
+      deps.logger.error('event record failed; the rest go on, then FC retries the event', {
+        key: record.oss.object.key,
+        error,
+      });
+      failure ??= { error };
     }
-    outcomes.push(await ingestBatch(deps, ref));
   }
+  if (failure !== undefined) throw failure.error;
   return { outcomes };
 };
+
+async function ingestRecord(deps: IngestDeps, record: OssEventRecord): Promise<IngestOutcome> {
+  const ref = manifestRefOf(record, deps.config.ossBucket);
+  if (!('ignored' in ref)) return ingestBatch(deps, ref);
+  deps.logger.warn('event record ignored', { key: record.oss.object.key, reason: ref.ignored });
+  return { status: 'skipped', key: record.oss.object.key, reason: ref.ignored };
+}
