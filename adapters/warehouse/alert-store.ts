@@ -1,3 +1,4 @@
+import type { RowDataPacket } from 'mysql2/promise';
 import { execute, type Queryable, selectRows } from './sql.js';
 
 /** One alert as the alerts table keeps it (migrations/0003_alerts.sql). */
@@ -49,13 +50,22 @@ export class AlertStore {
         WHERE dedupe_key IN (?) AND published_at IS NULL ORDER BY id`,
       [keys],
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      dedupeKey: String(r.dedupe_key),
-      severity: String(r.severity),
-      body: String(r.detail),
-      publishAttempts: Number(r.publish_attempts),
-    }));
+    return rows.map(pendingOf);
+  }
+
+  /**
+   * Alerts MNS never accepted whose last occurrence is older than `staleSeconds`: their batch's own publishing
+   * gave up (or its instance died). Least-tried first, so an alert MNS keeps refusing cannot starve the others.
+   */
+  async stale(db: Queryable, staleSeconds: number, limit: number): Promise<PendingAlert[]> {
+    const rows = await selectRows(
+      db,
+      `SELECT id, dedupe_key, severity, detail, publish_attempts FROM alerts
+        WHERE published_at IS NULL AND last_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND
+        ORDER BY publish_attempts, id LIMIT ?`,
+      [staleSeconds, limit],
+    );
+    return rows.map(pendingOf);
   }
 
   /**
@@ -84,4 +94,14 @@ export class AlertStore {
   async markFailed(db: Queryable, id: number, error: string): Promise<void> {
     await execute(db, 'UPDATE alerts SET last_publish_error = ? WHERE id = ?', [error, id]);
   }
+}
+
+function pendingOf(r: RowDataPacket): PendingAlert {
+  return {
+    id: Number(r.id),
+    dedupeKey: String(r.dedupe_key),
+    severity: String(r.severity),
+    body: String(r.detail),
+    publishAttempts: Number(r.publish_attempts),
+  };
 }

@@ -3,6 +3,9 @@ import type { PendingAlert } from '../../adapters/warehouse/alert-store.js';
 import type { IngestDeps } from './deps.js';
 
 const DEFAULT_DELAYS_MS = [200, 800];
+/** The sweep leaves alone what a live instance may still be publishing (recorded or repeated within a minute). */
+const SWEEP_STALE_SECONDS = 60;
+const SWEEP_LIMIT = 20;
 
 /**
  * Publish the alerts among `keys` that MNS has not accepted yet (the first occurrence, or every earlier publish
@@ -18,16 +21,35 @@ export async function publishAlerts(deps: IngestDeps, keys: readonly string[]): 
   }
 }
 
-async function publishOne(deps: IngestDeps, alert: PendingAlert): Promise<void> {
-  const delays = deps.alertRetryDelaysMs ?? DEFAULT_DELAYS_MS;
+/**
+ * After each batch: one more try for at most SWEEP_LIMIT older alerts still unpublished (an earlier batch's
+ * publishing failed and nothing touched that batch since). One attempt each, and the sweep stops at the first
+ * failure (MNS is likely still down): it adds at most one failed call to a load. Nothing here throws.
+ */
+export async function sweepStaleAlerts(deps: IngestDeps): Promise<void> {
+  try {
+    const stale = await deps.alertStore.stale(deps.pool, SWEEP_STALE_SECONDS, SWEEP_LIMIT);
+    for (const alert of stale) {
+      if ((await publishOne(deps, alert, [])) === 'failed') return;
+    }
+  } catch (error) {
+    deps.logger.error('alert sweep failed; the alerts stay pending', { error });
+  }
+}
+
+async function publishOne(
+  deps: IngestDeps,
+  alert: PendingAlert,
+  delays: readonly number[] = deps.alertRetryDelaysMs ?? DEFAULT_DELAYS_MS,
+): Promise<'published' | 'failed' | 'taken'> {
   const log = deps.logger.child({ alert: alert.dedupeKey });
   for (let i = 0; i <= delays.length; i++) {
-    if (!(await deps.alertStore.takeAttempt(deps.pool, alert))) return; // another instance is on it
+    if (!(await deps.alertStore.takeAttempt(deps.pool, alert))) return 'taken'; // another instance is on it
     try {
       const { messageId } = await deps.alerts.publish({ body: alert.body, tag: alert.severity });
       await deps.alertStore.markPublished(deps.pool, alert.id, messageId);
       log.info('alert published', { messageId, attempts: alert.publishAttempts });
-      return;
+      return 'published';
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await deps.alertStore.markFailed(deps.pool, alert.id, message);
@@ -36,4 +58,5 @@ async function publishOne(deps: IngestDeps, alert: PendingAlert): Promise<void> 
       if (delay !== undefined) await sleep(delay);
     }
   }
+  return 'failed';
 }

@@ -4,13 +4,13 @@ import { type BatchOutcome, type BatchStatus, formatBatchStatus } from '../../co
 import { isTerminal } from '../../core/errors.js';
 import { type BatchRef, formatBatchKey, formatBatchPrefix, formatStatusKey } from '../../core/keys.js';
 import { alertKeysOf } from './alert-plan.js';
-import { publishAlerts } from './alert-publishing.js';
+import { publishAlerts, sweepStaleAlerts } from './alert-publishing.js';
 import type { IngestDeps } from './deps.js';
 
 /**
  * Everything after a batch is settled in the ledger, idempotent so a redelivery heals a crash between the commit
  * and here: move what is still in incoming/ (loaded/ or quarantine/), write the status object from the ledger
- * row, publish the alerts MNS has not accepted yet.
+ * row, publish the alerts MNS has not accepted yet, then give older pending alerts one more try.
  */
 export async function tidyBatch(deps: IngestDeps, ref: BatchRef, row: LedgerRow): Promise<void> {
   await moveIncoming(deps.store, ref, row.status === 'rejected' ? 'quarantine' : 'loaded');
@@ -18,6 +18,7 @@ export async function tidyBatch(deps: IngestDeps, ref: BatchRef, row: LedgerRow)
     contentType: 'application/json',
   });
   await publishAlerts(deps, alertKeysOf(row));
+  await sweepStaleAlerts(deps);
 }
 
 /** Copy every object of the batch out of incoming/, then delete them, the manifest (the trigger's object) last. */

@@ -98,6 +98,39 @@ describe('ingest: alerts', () => {
     });
   });
 
+  it("a later batch's housekeeping publishes an older alert whose own publishing gave up", async () => {
+    const first = warningBatch('al_sweep_1', '2024-06-05');
+    expect(await env.ingest(first, { config: { alertTopic: 'no-such-topic' } })).toMatchObject({
+      status: 'loaded',
+    });
+    const pending =
+      "SELECT published_at IS NOT NULL AS published, publish_attempts FROM alerts WHERE dataset = 'al_sweep_1'";
+    expect(await env.query(pending)).toEqual([{ published: 0, publish_attempts: 3 }]);
+    // As if two minutes went by: the sweep leaves alone what a live instance may still be publishing.
+    await env.query(
+      "UPDATE alerts SET first_at = first_at - INTERVAL 2 MINUTE, last_at = last_at - INTERVAL 2 MINUTE WHERE dataset = 'al_sweep_1'",
+    );
+
+    // MNS still refuses: the sweep's one try fails, the load does not.
+    const second = warningBatch('al_sweep_2', '2024-06-05');
+    expect(await env.ingest(second, { config: { alertTopic: 'no-such-topic' } })).toMatchObject({
+      status: 'loaded',
+    });
+    expect(await env.query(pending)).toEqual([{ published: 0, publish_attempts: 4 }]);
+
+    // MNS is back: a batch of another dataset publishes its own alert, then the stale one.
+    const third = warningBatch('al_sweep_3', '2024-06-06');
+    expect(await env.ingest(third)).toMatchObject({ status: 'loaded' });
+    expect(await env.query(pending)).toEqual([{ published: 1, publish_attempts: 5 }]);
+    const received = await waitForAlerts(2);
+    expect(received.map((a) => [a.dataset, a.batchId]).sort()).toEqual(
+      [
+        ['al_sweep_1', first.batchId],
+        ['al_sweep_3', third.batchId],
+      ].sort(),
+    );
+  });
+
   async function waitForAlerts(count: number): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < 50 && out.length < count; i++) {
