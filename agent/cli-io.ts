@@ -10,6 +10,16 @@ export interface CliIO {
   isTTY: boolean;
   /** Aborted on SIGINT/SIGTERM (watch stops cleanly). */
   stop?: AbortSignal;
+  /**
+   * The agent's clock (default the system's): batch ids, journal times, doctor's skew, and the date OSS
+   * requests are signed with. Tests set a skewed one to see what OSS answers.
+   */
+  now?: () => Date;
+}
+
+/** The agent's clock for this run. */
+export function clockOf(io: CliIO): () => Date {
+  return io.now ?? (() => new Date());
 }
 
 /** Global options every command takes. */

@@ -20,7 +20,8 @@ export class UsageError extends TerminalError {
   }
 }
 
-const CONFIG_CODES = new Set(['CONFIG_INVALID', 'OSS_AUTH', 'OSS_NO_BUCKET']);
+/** The machine's setup is wrong (config, credentials, bucket, clock): retrying cannot help, fixing it does. */
+const CONFIG_CODES = new Set(['CONFIG_INVALID', 'OSS_AUTH', 'OSS_NO_BUCKET', 'OSS_CLOCK_SKEW']);
 
 /** The one decision table from error class to exit code (STYLE.md habit 12). */
 export function exitCodeOf(error: unknown): number {
@@ -41,7 +42,7 @@ export function hintFor(code: number): string | undefined {
     case EXIT.usage:
       return 'see `qlib-sync <command> --help`';
     case EXIT.config:
-      return 'fix the configuration or credentials; `qlib-sync doctor` checks them all';
+      return 'fix the configuration, credentials or clock; `qlib-sync doctor` checks them all';
     case EXIT.data:
       return 'fix the input and push again; nothing broken was uploaded';
     case EXIT.unavailable:

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { createOssClient } from '../adapters/object-store/client.js';
 import { OssObjectStore } from '../adapters/object-store/store.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import type { CliIO, GlobalOptions } from './cli-io.js';
+import { type CliIO, clockOf, type GlobalOptions } from './cli-io.js';
 import type { AgentContext } from './context.js';
 import { loadCredentials } from './credentials.js';
 import { Journal } from './journal/journal.js';
@@ -35,6 +35,7 @@ export function storeFor(io: CliIO, settings: AgentSettings): OssObjectStore {
       endpoint: settings.endpoint,
       credentials,
       timeoutMs: settings.timeoutMs,
+      clockOffsetMs: io.now === undefined ? 0 : io.now().getTime() - Date.now(),
     }),
   );
 }
@@ -52,7 +53,7 @@ export function contextFor(io: CliIO, options: GlobalOptions): AgentContext {
     journal,
     logger,
     progress,
-    now: () => new Date(),
+    now: clockOf(io),
     producer: { host: hostname(), agentVersion: agentVersion() },
   };
 }

@@ -16,6 +16,11 @@ export interface OssSettings {
   internal?: boolean;
   credentials: OssCredentials;
   timeoutMs?: number;
+  /**
+   * How far the caller's clock is ahead of this machine's (ms): requests are dated (and signed) with it,
+   * through ali-oss's amendTimeSkewed. 0 in production; a test's fake clock sets it to see what OSS says.
+   */
+  clockOffsetMs?: number;
 }
 
 /** An ali-oss client. HTTPS unless the endpoint says http:// (ali-oss defaults to http, which we never want in the cloud). */
@@ -36,5 +41,12 @@ export function createOssClient(settings: OssSettings): OSS {
     options.refreshSTSTokenInterval = 300_000;
   }
   if (settings.endpoint !== undefined) options.endpoint = settings.endpoint;
+  // amendTimeSkewed is in ali-oss 6.x lib/common/utils/createRequest.js but not in @types/ali-oss.
+  if (settings.clockOffsetMs) Object.assign(options, { amendTimeSkewed: settings.clockOffsetMs });
   return new OSS(options);
+}
+
+/** The endpoint's host:port, for messages about an OSS that does not answer. */
+export function endpointHost(client: OSS): string | undefined {
+  return (client as unknown as { options?: { endpoint?: { host?: string } } }).options?.endpoint?.host;
 }

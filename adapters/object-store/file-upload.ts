@@ -1,5 +1,6 @@
 import type OSS from 'ali-oss';
 import { TerminalError } from '../../core/errors.js';
+import { endpointHost } from './client.js';
 import { translateOssError } from './errors.js';
 
 /**
@@ -74,7 +75,7 @@ export async function uploadFile(
         details: { uploadId: options.checkpoint?.uploadId },
       });
     }
-    throw translateOssError(error, `upload ${key}`);
+    throw translateOssError(error, `upload ${key}`, endpointHost(client));
   }
 }
 

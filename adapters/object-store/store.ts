@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import type OSS from 'ali-oss';
 import { TerminalError } from '../../core/errors.js';
+import { endpointHost } from './client.js';
 import { translateOssError, translatingOss } from './errors.js';
 import { type UploadFileOptions, type UploadResult, uploadFile } from './file-upload.js';
+import { parseHttpDate, withServerTime } from './server-clock.js';
 
 export interface ObjectInfo {
   key: string;
@@ -74,19 +76,19 @@ export class OssObjectStore implements UploadingStore {
         contentType: headers['content-type'],
       };
     } catch (error) {
-      const e = translateOssError(error, `head ${key}`);
+      const e = translateOssError(error, `head ${key}`, endpointHost(this.client));
       if (e instanceof TerminalError && e.code === 'OSS_NOT_FOUND') return undefined;
       throw e;
     }
   }
 
   async get(key: string): Promise<Buffer> {
-    const result = await translatingOss(`get ${key}`, () => this.client.get(key));
+    const result = await this.oss(`get ${key}`, () => this.client.get(key));
     return result.content as Buffer;
   }
 
   async getStream(key: string): Promise<Readable> {
-    const result = await translatingOss(`get ${key}`, () => this.client.getStream(key));
+    const result = await this.oss(`get ${key}`, () => this.client.getStream(key));
     return result.stream as Readable;
   }
 
@@ -97,7 +99,7 @@ export class OssObjectStore implements UploadingStore {
     if (options.meta) putOptions.meta = options.meta as unknown as OSS.UserMeta;
     if (options.contentType) putOptions.mime = options.contentType;
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const result = await translatingOss(`put ${key}`, () => this.client.put(key, data, putOptions));
+    const result = await this.oss(`put ${key}`, () => this.client.put(key, data, putOptions));
     const res = result.res as unknown as { headers: Record<string, string | undefined> };
     return { etag: unquote(res.headers.etag ?? ''), crc64: res.headers['x-oss-hash-crc64ecma'] };
   }
@@ -107,13 +109,19 @@ export class OssObjectStore implements UploadingStore {
     return uploadFile(this.client, key, path, options);
   }
 
-  /** List at most one key: proves credentials and bucket, and reads the server's Date header. */
+  /**
+   * List at most one key: proves credentials and bucket, and reads the server's Date header. When OSS
+   * refuses the listing for a skewed clock, the OSS_CLOCK_SKEW error carries the server's time
+   * (details.serverTime), read from an unsigned request, so the skew can be measured.
+   */
   async probe(prefix = ''): Promise<ProbeResult> {
     const query = { prefix, 'max-keys': 1 } as unknown as OSS.ListV2ObjectsQuery;
-    const page = await translatingOss('list the bucket', () => this.client.listV2(query, {}));
-    const date = (page.res.headers as Record<string, string | undefined>).date;
-    const serverTime = date === undefined ? undefined : new Date(date);
-    return { serverTime: serverTime && !Number.isNaN(serverTime.getTime()) ? serverTime : undefined };
+    try {
+      const page = await this.oss('list the bucket', () => this.client.listV2(query, {}));
+      return { serverTime: parseHttpDate((page.res.headers as Record<string, string | undefined>).date) };
+    } catch (error) {
+      throw await withServerTime(this.client, error);
+    }
   }
 
   /** Server-side copy; above the CopyObject limit, a multipart copy of 64 MiB parts. */
@@ -122,12 +130,12 @@ export class OssObjectStore implements UploadingStore {
     if (source === undefined)
       throw new TerminalError('OSS_NOT_FOUND', `copy ${from} to ${to}: the object does not exist`);
     if (source.size <= this.copyLimit) {
-      await translatingOss(`copy ${from} to ${to}`, () => this.client.copy(to, from));
+      await this.oss(`copy ${from} to ${to}`, () => this.client.copy(to, from));
       return;
     }
     const bucket = (this.client as unknown as { options: { bucket: string } }).options.bucket;
     const partSize = Math.max(100 * 1024, Math.min(64 * 1024 ** 2, Math.ceil(source.size / 4)));
-    await translatingOss(`multipart copy ${from} to ${to}`, () =>
+    await this.oss(`multipart copy ${from} to ${to}`, () =>
       this.client.multipartUploadCopy(
         to,
         { sourceKey: from, sourceBucketName: bucket, startOffset: 0, endOffset: source.size },
@@ -136,8 +144,12 @@ export class OssObjectStore implements UploadingStore {
     );
   }
 
+  private oss<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return translatingOss(what, fn, endpointHost(this.client));
+  }
+
   async delete(key: string): Promise<void> {
-    await translatingOss(`delete ${key}`, () => this.client.delete(key));
+    await this.oss(`delete ${key}`, () => this.client.delete(key));
   }
 
   async *list(prefix: string, pageSize = 1000): AsyncIterable<{ key: string; size: number }> {
@@ -145,7 +157,7 @@ export class OssObjectStore implements UploadingStore {
     do {
       const query: Record<string, unknown> = { prefix, 'max-keys': pageSize };
       if (token) query['continuation-token'] = token;
-      const page = await translatingOss(`list ${prefix}`, () =>
+      const page = await this.oss(`list ${prefix}`, () =>
         this.client.listV2(query as OSS.ListV2ObjectsQuery, {}),
       );
       for (const o of page.objects ?? []) yield { key: o.name, size: o.size };

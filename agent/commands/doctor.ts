@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
-import { Output } from '../cli-io.js';
+import { clockOf, Output } from '../cli-io.js';
 import { type Check, runChecks } from '../doctor-checks.js';
 
 const HELP = `
@@ -8,7 +8,8 @@ Checks, each with what to do about a failure:
   config       the config file and env overrides parse (every problem at once)
   credentials  env vars or a credentials file that only its owner can read
   bucket       a one-key listing succeeds (credentials, bucket name, endpoint, network)
-  clock        skew against the Date header of OSS (over 15 minutes OSS refuses requests)
+  clock        skew against the Date header of OSS (over 15 minutes OSS refuses every
+               request: the bucket check is then skipped and the clock fails with the skew)
   journal      writable; corrupt entries, unfinished uploads, stale temp and spool files
 Exit code: 0 when nothing failed, else the code of the first failure (3 config/credentials,
 4 journal corrupt, 5 OSS unreachable).
@@ -25,7 +26,7 @@ export function doctorCommand(io: CliIO, setExit: (code: number) => void): Comma
     .action(async (_options: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const out = new Output(io, globals.json ?? false);
-      const checks = await runChecks(io, globals, () => new Date());
+      const checks = await runChecks(io, globals, clockOf(io));
       const failed = checks.find((c) => c.status === 'fail');
       out.result({ ok: failed === undefined, checks }, checks.map(line).join('\n'));
       setExit(failed?.exit ?? 0);

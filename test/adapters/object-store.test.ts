@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOssClient } from '../../adapters/object-store/client.js';
+import { translateOssError } from '../../adapters/object-store/errors.js';
 import { OssObjectStore } from '../../adapters/object-store/store.js';
 import { crc64 } from '../../core/crc64.js';
-import { TerminalError, TransientError } from '../../core/errors.js';
+import { PipelineError, TerminalError, TransientError } from '../../core/errors.js';
 import type { OssFault } from '../../local/oss/server.js';
 import { AK, BUCKET, type OssHarness, REGION, startHarness } from '../local/oss-harness.js';
 
@@ -92,6 +93,55 @@ describe('OssObjectStore against the local OSS server', () => {
     }
     const unreachable = store({ endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 });
     await expect(unreachable.head('x')).rejects.toMatchObject({ code: 'OSS_UNAVAILABLE', kind: 'transient' });
+  });
+
+  it('says which host did not answer and with what code, without the socket-agent dump', async () => {
+    const error = (await store({ endpoint: 'http://127.0.0.1:1', timeoutMs: 2000 })
+      .put('x', 'y')
+      .catch((e: unknown) => e)) as TransientError;
+    expect(error.message).toBe(
+      'put x: OSS at 127.0.0.1:1 did not answer (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1); check the endpoint/region in the config and the network path to OSS',
+    );
+    expect((error.cause as Error).message).not.toContain('agent status');
+    expect(error.details).toMatchObject({ status: -1, host: '127.0.0.1:1' });
+  });
+
+  it('makes a skewed clock terminal (OSS_CLOCK_SKEW), and the probe reads the server time', async () => {
+    const skewed = store({ clockOffsetMs: 20 * 60_000 });
+    const error = await skewed.put('x', 'y').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect(error).toMatchObject({ code: 'OSS_CLOCK_SKEW' });
+    expect((error as Error).message).toMatch(/clock is more than 15 minutes off: fix the clock .*enable NTP/);
+    const probed = (await skewed.probe().catch((e: unknown) => e)) as TerminalError;
+    expect(probed.code).toBe('OSS_CLOCK_SKEW');
+    const serverTime = new Date(probed.details.serverTime as string).getTime();
+    expect(Math.abs(serverTime - Date.now())).toBeLessThan(60_000);
+    expect(probed.message).toContain(`OSS's time is ${probed.details.serverTime}`);
+  });
+
+  it('passes an error without a status or a network code through unchanged (a bug, never retried)', async () => {
+    const missing = await store()
+      .uploadFile('x', '/no/such/spool.csv.gz', { partSize: 102_400, parallel: 1 })
+      .catch((e: unknown) => e);
+    expect(missing).not.toBeInstanceOf(PipelineError);
+    expect(missing).toMatchObject({ code: 'ENOENT' });
+    const bug = new TypeError("Cannot read properties of undefined (reading 'etag')");
+    expect(translateOssError(bug, 'put x')).toBe(bug);
+    const refused = Object.assign(new Error('bad'), { status: 400, code: 'InvalidArgument' });
+    expect(translateOssError(refused, 'put x')).toBe(refused);
+  });
+
+  it('treats only network codes, 5xx and 429 as passing faults', () => {
+    const transient = [
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('socket hang up'), {}),
+      Object.assign(new Error('Response timeout for 60000ms'), { name: 'ResponseTimeoutError' }),
+      Object.assign(new Error('slow down'), { status: 429, code: 'TooManyRequests' }),
+      Object.assign(new Error('oops'), { status: 502, code: 'BadGateway' }),
+    ];
+    for (const e of transient) expect(translateOssError(e, 'put x')).toBeInstanceOf(TransientError);
+    const skew = Object.assign(new Error('too skewed'), { status: 403, code: 'RequestTimeTooSkewed' });
+    expect(translateOssError(skew, 'put x')).toMatchObject({ code: 'OSS_CLOCK_SKEW', kind: 'terminal' });
   });
 });
 

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createOssClient } from '../../adapters/object-store/client.js';
 import { OssObjectStore } from '../../adapters/object-store/store.js';
+import type { CliIO } from '../../agent/cli-io.js';
 import { runCli } from '../../agent/program.js';
 import { type CsvLayout, CsvRowParser, type ParsedRow } from '../../core/csv/index.js';
 import { type ManifestV1, parseManifest } from '../../core/manifest.js';
@@ -27,8 +28,8 @@ export interface AgentHarness {
   env: Record<string, string>;
   configPath: string;
   store: OssObjectStore;
-  /** Run a command in-process: exit code, stdout, stderr. */
-  run(args: string[], env?: Record<string, string>): Promise<CliRun>;
+  /** Run a command in-process: exit code, stdout, stderr; `io` replaces parts of the outside world (clock, TTY, stop). */
+  run(args: string[], env?: Record<string, string>, io?: Partial<CliIO>): Promise<CliRun>;
   /** Run the real CLI entry in a child process. */
   spawn(args: string[], env?: Record<string, string>): ChildProcess;
   /** Child process to completion. */
@@ -79,7 +80,7 @@ export async function startAgentHarness(settings: Record<string, unknown> = {}):
     env,
     configPath,
     store,
-    run: async (args, extra = {}) => {
+    run: async (args, extra = {}, io = {}) => {
       let stdout = '';
       let stderr = '';
       const code = await runCli(['--config', configPath, ...args], {
@@ -92,6 +93,7 @@ export async function startAgentHarness(settings: Record<string, unknown> = {}):
           stderr += t;
         },
         isTTY: false,
+        ...io,
       });
       return { code, stdout, stderr };
     },
