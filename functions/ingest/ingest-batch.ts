@@ -1,10 +1,11 @@
 import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
 import { SETTLED } from '../../adapters/warehouse/ledger-types.js';
-import { loadedContent } from '../../adapters/warehouse/warehouse-facts.js';
 import { isTransient, PipelineError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { ManifestV1 } from '../../core/manifest.js';
 import { rejectConflict } from './conflict.js';
 import type { IngestDeps, Job, ManifestRef } from './deps.js';
+import { confirmDuplicate, loadedTwin } from './duplicate-content.js';
 import { tidyBatch } from './housekeeping.js';
 import { prepareInspection } from './inspection.js';
 import { leaseOwner, startHeartbeat } from './lease.js';
@@ -79,18 +80,23 @@ async function decide(
     return { kind: 'rejected', rejection: rejectWith('KIND_NOT_SUPPORTED', why) };
   }
   const stored = await checkStoredPayload(deps, manifest);
-  if (stored !== undefined) return { kind: 'rejected', rejection: stored };
-  const twin = await loadedContent(deps.pool, manifest.dataset, manifest.payload.sha256);
-  const { crc64, bytes } = manifest.payload;
-  if (
-    twin !== undefined &&
-    twin.batchId !== manifest.batchId &&
-    twin.crc64 === crc64 &&
-    twin.bytes === bytes
-  ) {
-    return { kind: 'duplicate', duplicateOf: twin.batchId }; // OSS vouched for the CRC-64 just now
-  }
+  if (stored.kind === 'rejected') return stored;
+  const twin = await loadedTwin(deps, manifest);
+  if (twin !== undefined) return confirmDuplicate(deps, manifest, twin, stored.crc64);
   job.log.debug('payload verified in OSS', { bytes: manifest.payload.bytes });
+  const decision = await prepareAndLoad(deps, job, manifest);
+  if (decision.kind !== 'duplicate') return decision;
+  // A twin with the same content committed while this batch was prepared: the same confirmation.
+  const raced = (await loadedTwin(deps, manifest)) ?? {
+    batchId: decision.duplicateOf,
+    crc64: null,
+    bytes: null,
+  };
+  return confirmDuplicate(deps, manifest, raced, stored.crc64);
+}
+
+/** Schema (factors), the rules with what the warehouse knows, then the load transaction. */
+async function prepareAndLoad(deps: IngestDeps, job: Job, manifest: ManifestV1): Promise<LoadDecision> {
   const schema = manifest.kind === 'factors' ? await prepareSchema(deps, manifest) : undefined;
   if (schema !== undefined && 'rejection' in schema) return { kind: 'rejected', rejection: schema.rejection };
   job.log.debug('schema ready');

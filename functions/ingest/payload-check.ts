@@ -3,16 +3,26 @@ import type { ManifestV1 } from '../../core/manifest.js';
 import type { IngestDeps } from './deps.js';
 import { type PayloadEvidence, type Rejection, rejectWith } from './rejection.js';
 
+/** The HEAD verdict: a rejection, or the stored object with OSS's own CRC-64 when OSS reported one. */
+export type StoredPayload = { kind: 'rejected'; rejection: Rejection } | { kind: 'stored'; crc64?: string };
+
 /**
  * Before loading: the payload exists, has the manifest's size, and OSS's own CRC-64 of the stored bytes
  * (x-oss-hash-crc64ecma) is the manifest's. Cheap (one HEAD) and catches a replaced or truncated upload.
+ * OSS omits the CRC for some objects; then only the streamed digest vouches for the bytes.
  */
-export async function checkStoredPayload(
-  deps: IngestDeps,
+export async function checkStoredPayload(deps: IngestDeps, manifest: ManifestV1): Promise<StoredPayload> {
+  const info = await deps.store.head(manifest.payload.key);
+  const rejection = judgeStored(manifest, info);
+  if (rejection !== undefined) return { kind: 'rejected', rejection };
+  return info?.crc64 === undefined ? { kind: 'stored' } : { kind: 'stored', crc64: info.crc64 };
+}
+
+function judgeStored(
   manifest: ManifestV1,
-): Promise<Rejection | undefined> {
+  info: { size: number; crc64: string | undefined } | undefined,
+): Rejection | undefined {
   const p = manifest.payload;
-  const info = await deps.store.head(p.key);
   if (info === undefined) {
     return rejectWith('PAYLOAD_MISSING', `the payload ${p.key} does not exist`, {
       payload: evidence(manifest, { exists: false }),
