@@ -12,14 +12,26 @@ export interface CalendarDays {
   days: string[];
 }
 
-/** The calendar a dataset is checked against: its own, else the only one loaded, else none. */
-export async function chooseCalendar(db: Queryable, configured: string | null): Promise<string | undefined> {
-  if (configured !== null) return configured;
+/** Which calendar a dataset's dates are checked against; `ambiguous` names the loaded ones (up to 10). */
+export type CalendarChoice =
+  | { kind: 'chosen'; calendar: string }
+  | { kind: 'none' }
+  | { kind: 'ambiguous'; calendars: string[] };
+
+/**
+ * The calendar a dataset is checked against: its own, else the only one loaded. Several loaded and none
+ * configured is `ambiguous`: no calendar check, and the caller says so (CALENDAR_AMBIGUOUS).
+ */
+export async function chooseCalendar(db: Queryable, configured: string | null): Promise<CalendarChoice> {
+  if (configured !== null) return { kind: 'chosen', calendar: configured };
   const rows = await selectRows(
     db,
-    'SELECT DISTINCT calendar FROM trading_calendar ORDER BY calendar LIMIT 2',
+    'SELECT DISTINCT calendar FROM trading_calendar ORDER BY calendar LIMIT 10',
   );
-  return rows.length === 1 ? String(rows[0]?.calendar) : undefined;
+  const names = rows.map((r) => String(r.calendar));
+  if (names.length === 0) return { kind: 'none' };
+  if (names.length === 1) return { kind: 'chosen', calendar: names[0] as string };
+  return { kind: 'ambiguous', calendars: names };
 }
 
 export async function calendarDays(db: Queryable, calendar: string): Promise<CalendarDays> {

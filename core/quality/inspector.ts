@@ -23,6 +23,8 @@ export interface BatchClaim {
 /** What the warehouse knows: the trading calendar, and the instrument count of the day before the batch. */
 export interface InspectionContext {
   calendar?: ReadonlySet<string>;
+  /** Several calendars are loaded and the dataset names none: dates cannot be checked (CALENDAR_AMBIGUOUS). */
+  ambiguousCalendars?: readonly string[];
   previousDay?: { date: string; instruments: number };
 }
 
@@ -103,7 +105,10 @@ export class BatchInspector {
         `${this.infinities} infinite values were stored as NULL (dataset policy)`,
       );
     }
-    if (this.claim.kind === 'factors') this.checkDistribution();
+    if (this.claim.kind === 'factors') {
+      this.checkCalendarChoice();
+      this.checkDistribution();
+    }
     const findings = this.log.list();
     return {
       rows: this.rows,
@@ -126,6 +131,18 @@ export class BatchInspector {
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     return true;
+  }
+
+  /** The calendar rule is silently off when it cannot pick a calendar; people hear about it instead. */
+  private checkCalendarChoice(): void {
+    const names = this.context.ambiguousCalendars;
+    if (names === undefined || names.length < 2 || this.policy.offCalendar === 'off') return;
+    this.log.add(
+      'CALENDAR_AMBIGUOUS',
+      'warn',
+      'several trading calendars are loaded and the dataset names none: dates were not checked',
+      { detail: `calendars ${names.join(', ')}; set datasets.calendar for this dataset` },
+    );
   }
 
   private checkDistribution(): void {

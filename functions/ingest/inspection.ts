@@ -18,7 +18,8 @@ export interface Inspection {
 
 /**
  * The dataset's rules (registry inf_policy and rules JSON over the defaults) and what the warehouse knows:
- * the trading calendar (the dataset's own, else the only one loaded) and the day before the batch.
+ * the trading calendar (the dataset's own, else the only one loaded; several and none named is a warning)
+ * and the day before the batch.
  */
 export async function prepareInspection(
   deps: IngestDeps,
@@ -37,11 +38,13 @@ export async function prepareInspection(
   }
   const context: InspectionContext = {};
   const { start } = manifest.dateRange;
-  const calendar = await chooseCalendar(deps.pool, entry?.calendar ?? null);
+  const choice = await chooseCalendar(deps.pool, entry?.calendar ?? null);
+  const calendar = choice.kind === 'chosen' ? choice.calendar : undefined;
   if (calendar !== undefined) {
     const { days } = await calendarDays(deps.pool, calendar);
     if (days.length > 0) context.calendar = new CalendarSpan(days);
   }
+  if (choice.kind === 'ambiguous') context.ambiguousCalendars = choice.calendars;
   const before = await previousDay(deps.pool, manifest.dataset, start);
   if (before !== undefined) context.previousDay = before;
   const layout: CsvLayout = { kind: 'factors', columns: manifest.columns };
