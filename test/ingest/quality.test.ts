@@ -136,18 +136,61 @@ describe('ingest: the quality rules', () => {
     expect(finding?.examples[0]).toMatchObject({ line: 4, value: 'x0' });
   });
 
-  it('blocks on a distribution rule the dataset sets to block (registry rules JSON)', async () => {
-    await env.query(
+  /** Register `dataset` with its rules JSON, as an operator would (docs/ingest.md, Registry and schema). */
+  const registerStrict = (dataset: string, rules: Record<string, unknown>) =>
+    env.query(
       `INSERT INTO datasets (dataset, kind, table_name, contract, rules, created_at, updated_at)
-       VALUES ('q_strict', 'factors', 'f_q_strict', 'evolve', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-      [JSON.stringify({ nullRatio: { severity: 'block', max: 0.1 } })],
+       VALUES (?, 'factors', ?, 'evolve', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [dataset, `f_${dataset}`, JSON.stringify(rules)],
     );
+
+  it('blocks on a distribution rule the dataset sets to block (registry rules JSON)', async () => {
+    await registerStrict('q_strict', { nullRatio: { severity: 'block', max: 0.1 } });
     const rows = factorRows({ dates: ['2024-01-04'], instruments: 30, columns: COLUMNS });
     for (const r of rows.slice(0, 10)) r.values[0] = Number.NaN;
     const batch = makeBatch({ dataset: 'q_strict', columns: COLUMNS, rows });
     expect(await env.ingest(batch)).toMatchObject({ status: 'rejected', code: 'NULL_RATIO' });
     const [count] = await env.query('SELECT COUNT(*) AS n FROM f_q_strict');
     expect(Number(count?.n)).toBe(0);
+  });
+
+  it('blocks on INSTRUMENT_COUNT_DRIFT when the dataset sets it to block', async () => {
+    await registerStrict('q_drift', { instrumentDrift: { severity: 'block', tolerance: 0.2 } });
+    const day1 = factorRows({ dates: ['2024-01-04'], instruments: 40, columns: COLUMNS, seed: 5 });
+    expect(await env.ingest(makeBatch({ dataset: 'q_drift', columns: COLUMNS, rows: day1 }))).toMatchObject({
+      status: 'loaded',
+      warnings: [],
+    });
+    const day2 = factorRows({ dates: ['2024-01-05'], instruments: 25, columns: COLUMNS, seed: 6 });
+    const batch = makeBatch({ dataset: 'q_drift', columns: COLUMNS, rows: day2 }); // 40 → 25 instruments
+    expect(await env.ingest(batch)).toMatchObject({ status: 'rejected', code: 'INSTRUMENT_COUNT_DRIFT' });
+    const [count] = await env.query('SELECT COUNT(*) AS n FROM f_q_drift WHERE batch_id = ?', [
+      batch.batchId,
+    ]);
+    expect(Number(count?.n)).toBe(0);
+    const [total] = await env.query('SELECT COUNT(*) AS n FROM f_q_drift');
+    expect(Number(total?.n)).toBe(40);
+    const reason = await env.json(formatBatchKey({ ...batch, area: 'quarantine', file: 'reason.json' }));
+    expect((reason.findings as Finding[])[0]).toMatchObject({
+      code: 'INSTRUMENT_COUNT_DRIFT',
+      severity: 'block',
+    });
+  });
+
+  it('blocks on CONSTANT_FACTOR when the dataset sets it to block', async () => {
+    await registerStrict('q_constant', { constantFactor: { severity: 'block', minInstruments: 20 } });
+    const rows = factorRows({ dates: ['2024-01-04'], instruments: 30, columns: COLUMNS, seed: 7 });
+    for (const r of rows) r.values[1] = 0.25; // every instrument the same value of b
+    const batch = makeBatch({ dataset: 'q_constant', columns: COLUMNS, rows });
+    expect(await env.ingest(batch)).toMatchObject({ status: 'rejected', code: 'CONSTANT_FACTOR' });
+    const [count] = await env.query('SELECT COUNT(*) AS n FROM f_q_constant');
+    expect(Number(count?.n)).toBe(0);
+    const reason = await env.json(formatBatchKey({ ...batch, area: 'quarantine', file: 'reason.json' }));
+    expect((reason.findings as Finding[])[0]).toMatchObject({
+      code: 'CONSTANT_FACTOR',
+      severity: 'block',
+      examples: [expect.objectContaining({ field: 'b', date: '2024-01-04', value: '0.25' })],
+    });
   });
 
   it('loads a batch with warnings, records them in the status, and alerts once per rule', async () => {
