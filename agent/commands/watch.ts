@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
-import { UsageError } from '../exit-codes.js';
 import { acquireLock } from '../journal/lock.js';
+import { checkWatchOptions } from '../watch/watch-options.js';
 import { runWatch, type WatchOptions } from '../watch/watcher.js';
 import { contextFor } from '../wiring.js';
 import { list, seconds } from './option-parsers.js';
@@ -14,8 +14,13 @@ files, then instruments/ last) it waits until the directory has been quiet for
 --quiet seconds, then pushes incrementally (like push --since-last): the dates after the
 last one pushed for --dataset. With --calendar-dataset it pushes the calendar first.
 Rewriting old dates (dump_fix) is not picked up: push that range with push --start/--end.
-exports: every new or changed .csv, .csv.gz or .parquet file, once it is quiet, is pushed
-as one batch (content pushed before is recognised and not sent again).
+exports: every new or changed .csv, .csv.gz, .parquet or .pq file, once it is quiet, is
+pushed as one batch of its own (content pushed before is recognised and not sent again).
+A file that fails for good (blocked by the quality rules, malformed) is logged and left
+alone until it changes; one that failed transiently (OSS unreachable) is tried again at the
+next round; the other files go on either way.
+The options are checked before it starts: exit 2 for a command line that cannot work, 4 for
+a missing directory. With --json every push (or failure) is one JSON line on stdout.
 SIGINT/SIGTERM stop it after the push in progress (a second signal stops at once; the
 journal resumes the upload next time).
 
@@ -43,25 +48,18 @@ export function watchCommand(io: CliIO, setExit: (code: number) => void): Comman
     .addHelpText('after', HELP)
     .action(async (o: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      if (o.qlibDir === undefined && o.exportDir === undefined)
-        throw new UsageError('give --qlib-dir and/or --export-dir');
-      if (o.qlibDir !== undefined && o.fields === undefined)
-        throw new UsageError('--qlib-dir needs --fields');
+      const options = {
+        ...o,
+        quietMs: (o.quiet as number) * 1000,
+        pollMs: (o.poll as number) * 1000,
+      } as unknown as WatchOptions;
+      checkWatchOptions(options); // once, before config and credentials: exit 2 or 4 like push
       const ctx = contextFor(io, globals);
       const release = acquireLock(ctx.journal.dir);
       try {
         ctx.journal.cleanTemps();
-        const options = {
-          ...o,
-          quietMs: (o.quiet as number) * 1000,
-          pollMs: (o.poll as number) * 1000,
-        } as unknown as WatchOptions;
-        await runWatch(
-          ctx,
-          options,
-          new Output(io, globals.json ?? false),
-          io.stop ?? new AbortController().signal,
-        );
+        const out = new Output(io, globals.json ?? false);
+        await runWatch(ctx, options, out, io.stop ?? new AbortController().signal);
         setExit(0);
       } finally {
         release();

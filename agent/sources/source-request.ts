@@ -29,33 +29,39 @@ export interface SourceRequest {
   calendarDir?: string;
 }
 
-/** Open the source a request names; option conflicts are UsageError (exit 2). */
-export async function openSource(given: SourceRequest, journal: Journal): Promise<BatchSource> {
-  // Absolute, so the manifest's producer.sourcePath says where the data came from on this host.
-  const request = { ...given, path: resolve(given.path) };
-  const from = request.from ?? detectType(request.path);
+/**
+ * The command line's own checks, before any config, credentials or network: a bad dataset name or date,
+ * options that do not fit the source type, a qlib directory without --fields (UsageError, exit 2).
+ * Returns the source type.
+ */
+export function checkRequest(request: SourceRequest): SourceType {
+  const from = request.from ?? detectType(resolve(request.path));
   if (!isDatasetName(request.dataset)) {
     throw new UsageError(
       `--dataset "${request.dataset}" must match ^[a-z][a-z0-9_]{0,47}$ (e.g. alpha158, cn)`,
     );
   }
-  for (const [flag, date] of [
-    ['--start', request.start],
-    ['--end', request.end],
-  ] as const) {
-    if (date !== undefined && !isValidDate(date))
-      throw new UsageError(`${flag} ${date} is not a date YYYY-MM-DD`);
-  }
-  if (from === 'csv' || from === 'parquet') return openExport(from, request);
-  const range = rangeOf(request, journal, from === 'calendar' ? 'calendar' : 'factors');
-  if (from === 'calendar')
-    return openCalendarSource({ root: request.path, dataset: request.dataset, ...range });
+  checkDates(request);
+  if (from === 'csv' || from === 'parquet') checkExportFlags(from, request);
+  if (from !== 'qlib') return from;
   if (request.fields === undefined || request.fields.length === 0) {
     throw new UsageError('a qlib directory needs --fields, e.g. --fields open,close,high,low,volume,factor');
   }
   if (request.market !== undefined && request.instruments !== undefined) {
     throw new UsageError('give either --market or --instruments, not both');
   }
+  return from;
+}
+
+/** Open the source a request names; option conflicts are UsageError (exit 2). */
+export async function openSource(given: SourceRequest, journal: Journal): Promise<BatchSource> {
+  // Absolute, so the manifest's producer.sourcePath says where the data came from on this host.
+  const request = { ...given, path: resolve(given.path) };
+  const from = checkRequest(request);
+  if (from === 'csv' || from === 'parquet') return openExport(from, request);
+  const range = rangeOf(request, journal, from === 'calendar' ? 'calendar' : 'factors');
+  if (from === 'calendar')
+    return openCalendarSource({ root: request.path, dataset: request.dataset, ...range });
   const selection =
     request.instruments !== undefined
       ? { instruments: request.instruments }
@@ -63,13 +69,32 @@ export async function openSource(given: SourceRequest, journal: Journal): Promis
   return openProviderSource({
     root: request.path,
     dataset: request.dataset,
-    fields: request.fields,
+    fields: request.fields as string[],
     selection,
     ...range,
   });
 }
 
-function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<BatchSource> {
+function checkDates(request: SourceRequest): void {
+  for (const [flag, date] of [
+    ['--start', request.start],
+    ['--end', request.end],
+  ] as const) {
+    if (date !== undefined && !isValidDate(date))
+      throw new UsageError(`${flag} ${date} is not a date YYYY-MM-DD`);
+  }
+  if (request.sinceLast && request.start !== undefined)
+    throw new UsageError('give either --since-last or --start, not both');
+  if (
+    !request.sinceLast &&
+    request.start !== undefined &&
+    request.end !== undefined &&
+    request.start > request.end
+  )
+    throw new UsageError(`--start ${request.start} is after --end ${request.end}`);
+}
+
+function checkExportFlags(from: 'csv' | 'parquet', request: SourceRequest): void {
   for (const flag of ['fields', 'market', 'instruments', 'start', 'end', 'sinceLast'] as const) {
     if (request[flag] !== undefined && request[flag] !== false) {
       throw new UsageError(
@@ -77,6 +102,9 @@ function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<Ba
       );
     }
   }
+}
+
+function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<BatchSource> {
   const options = {
     path: request.path,
     dataset: request.dataset,
@@ -95,16 +123,12 @@ function rangeOf(
 ): { start?: string; end?: string } {
   const range: { start?: string; end?: string } = {};
   if (request.sinceLast) {
-    if (request.start !== undefined) throw new UsageError('give either --since-last or --start, not both');
     const last = journal.lastEnd(kind, request.dataset);
     if (last !== undefined) range.start = nextDay(last);
   } else if (request.start !== undefined) {
     range.start = request.start;
   }
   if (request.end !== undefined) range.end = request.end;
-  if (range.start !== undefined && range.end !== undefined && range.start > range.end && !request.sinceLast) {
-    throw new UsageError(`--start ${range.start} is after --end ${range.end}`);
-  }
   return range;
 }
 

@@ -1,13 +1,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
-import { BatchBlockedError } from '../build/findings-text.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
 import { pushSource, resumePending } from '../push.js';
-import { describe } from '../push-text.js';
 import { openSource, type SourceRequest } from '../sources/source-request.js';
 import { ChangeMonitor } from './change-monitor.js';
+import { type ExportMemory, pushExports } from './export-round.js';
+import { reportFailure, reportPush } from './watch-report.js';
 
 export interface WatchOptions {
   qlibDir?: string;
@@ -24,12 +24,12 @@ export interface WatchOptions {
   pollMs: number;
 }
 
-const EXPORT_FILE = /\.(csv|csv\.gz|parquet|pq)$/i;
-
 /**
  * The daemon: waits for a qlib update (or new export files) to go quiet, then pushes incrementally
- * (`--since-last`); new export files are pushed once each. Errors are logged and the watch goes on (a
- * transient one is retried at the next round). Returns when `stop` is aborted, after the current push.
+ * (`--since-last`); export files are pushed one by one, each once (export-round.ts). Failures are logged
+ * and the watch goes on: a transient one is retried at the next round, a terminal one when its input
+ * changes. Options are checked before it starts (watch-options.ts). Returns when `stop` is aborted,
+ * after the current push.
  */
 export async function runWatch(
   ctx: AgentContext,
@@ -40,24 +40,21 @@ export async function runWatch(
   const now = () => ctx.now().getTime();
   const onError = (error: Error) => ctx.logger.warn('file watch problem; falling back to polling', { error });
   const qlib = options.qlibDir === undefined ? undefined : new ChangeMonitor(options.qlibDir, now, onError);
-  const exports =
-    options.exportDir === undefined ? undefined : new ChangeMonitor(options.exportDir, now, onError);
+  const { exportDir } = options;
+  const exports = exportDir === undefined ? undefined : new ChangeMonitor(exportDir, now, onError);
+  const exportRound = exportDir === undefined ? undefined : { ...options, exportDir };
   const fingerprints = new Map<string, string>();
-  const pushedFiles = new Set<string>();
+  const memory: ExportMemory = { pushed: new Map(), refused: new Map() };
   qlib?.touch();
   exports?.touch();
-  ctx.logger.info('watching', {
-    qlibDir: options.qlibDir,
-    exportDir: options.exportDir,
-    quietMs: options.quietMs,
-  });
+  ctx.logger.info('watching', { qlibDir: options.qlibDir, exportDir, quietMs: options.quietMs });
   try {
     while (!stop.aborted) {
       if (qlib !== undefined && changedFingerprint(qlib.path, fingerprints)) qlib.touch();
       if (exports !== undefined && changedFingerprint(exports.path, fingerprints)) exports.touch();
       if (qlib?.settled(options.quietMs)) await round(ctx, qlib, () => pushQlib(ctx, options, out));
-      if (exports?.settled(options.quietMs))
-        await round(ctx, exports, () => pushExports(ctx, options, out, pushedFiles));
+      if (exports?.settled(options.quietMs) && exportRound !== undefined)
+        await round(ctx, exports, () => pushExports(ctx, exportRound, out, memory));
       await pause(options.pollMs, stop);
     }
   } finally {
@@ -67,55 +64,42 @@ export async function runWatch(
   }
 }
 
-async function round(ctx: AgentContext, monitor: ChangeMonitor, work: () => Promise<void>): Promise<void> {
+/** One round of work; true (or a transient failure) keeps the changes for the next round. */
+async function round(ctx: AgentContext, monitor: ChangeMonitor, work: () => Promise<boolean>): Promise<void> {
   monitor.clear();
+  let retry: boolean;
   try {
     await resumePending(ctx);
-    await work();
+    retry = await work();
   } catch (error) {
     if (!(error instanceof PipelineError)) throw error;
-    ctx.logger.error(
-      error instanceof BatchBlockedError ? 'batch blocked by the quality rules' : 'push failed',
-      { error },
-    );
-    if (error.kind === 'transient') monitor.keep();
+    ctx.logger.error('push failed', { error, retry: error.kind === 'transient' });
+    retry = error.kind === 'transient';
   }
+  if (retry) monitor.keep();
 }
 
-async function pushQlib(ctx: AgentContext, options: WatchOptions, out: Output): Promise<void> {
+/** The calendar (with --calendar-dataset), then the factors since the last pushed date. */
+async function pushQlib(ctx: AgentContext, options: WatchOptions, out: Output): Promise<boolean> {
   const root = options.qlibDir as string;
-  if (options.calendarDataset !== undefined) {
-    const source = await openSource(
-      { path: root, from: 'calendar', dataset: options.calendarDataset, sinceLast: true },
-      ctx.journal,
-    );
-    out.say(describe(await pushSource(ctx, source)));
-  }
-  const request: SourceRequest = { path: root, from: 'qlib', dataset: options.dataset, sinceLast: true };
-  if (options.fields !== undefined) request.fields = options.fields;
-  if (options.market !== undefined) request.market = options.market;
-  if (options.instruments !== undefined) request.instruments = options.instruments;
-  out.say(describe(await pushSource(ctx, await openSource(request, ctx.journal))));
-}
-
-async function pushExports(
-  ctx: AgentContext,
-  options: WatchOptions,
-  out: Output,
-  pushed: Set<string>,
-): Promise<void> {
-  const dir = options.exportDir as string;
-  for (const name of readdirSync(dir)
-    .filter((n) => EXPORT_FILE.test(n) && !n.startsWith('.'))
-    .sort()) {
-    const path = join(dir, name);
-    const stat = statSync(path);
-    const id = `${path}:${stat.size}:${stat.mtimeMs}`;
-    if (pushed.has(id)) continue;
-    const request: SourceRequest = { path, dataset: options.dataset, float64: options.float64 ?? false };
-    if (options.exclude !== undefined) request.exclude = options.exclude;
-    out.say(describe(await pushSource(ctx, await openSource(request, ctx.journal))));
-    pushed.add(id);
+  try {
+    if (options.calendarDataset !== undefined) {
+      const source = await openSource(
+        { path: root, from: 'calendar', dataset: options.calendarDataset, sinceLast: true },
+        ctx.journal,
+      );
+      reportPush(out, await pushSource(ctx, source));
+    }
+    const request: SourceRequest = { path: root, from: 'qlib', dataset: options.dataset, sinceLast: true };
+    if (options.fields !== undefined) request.fields = options.fields;
+    if (options.market !== undefined) request.market = options.market;
+    if (options.instruments !== undefined) request.instruments = options.instruments;
+    reportPush(out, await pushSource(ctx, await openSource(request, ctx.journal)));
+    return false;
+  } catch (error) {
+    if (!(error instanceof PipelineError)) throw error;
+    reportFailure(ctx, out, error, root);
+    return error.kind === 'transient';
   }
 }
 

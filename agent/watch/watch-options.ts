@@ -1,0 +1,41 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { TerminalError } from '../../core/errors.js';
+import { UsageError } from '../exit-codes.js';
+import { checkProviderDir } from '../sources/qlib-dir.js';
+import { checkRequest, type SourceRequest } from '../sources/source-request.js';
+import type { WatchOptions } from './watcher.js';
+
+const QLIB_ONLY = [
+  ['fields', '--fields'],
+  ['market', '--market'],
+  ['instruments', '--instruments'],
+  ['calendarDataset', '--calendar-dataset'],
+] as const;
+
+/**
+ * Everything about `watch` that can be wrong before it starts, checked once like push does: a command
+ * line that cannot work is UsageError (exit 2), a missing directory TerminalError (exit 4). Inside the
+ * rounds it would only be logged, every round, forever.
+ */
+export function checkWatchOptions(options: WatchOptions): void {
+  const { qlibDir, exportDir } = options;
+  if (qlibDir === undefined && exportDir === undefined)
+    throw new UsageError('give --qlib-dir and/or --export-dir');
+  if (qlibDir === undefined) {
+    const stray = QLIB_ONLY.find(([key]) => options[key] !== undefined);
+    if (stray !== undefined) throw new UsageError(`${stray[1]} applies to --qlib-dir`);
+  } else {
+    const request: SourceRequest = { path: qlibDir, from: 'qlib', dataset: options.dataset, sinceLast: true };
+    if (options.fields !== undefined) request.fields = options.fields;
+    if (options.market !== undefined) request.market = options.market;
+    if (options.instruments !== undefined) request.instruments = options.instruments;
+    checkRequest(request);
+    if (options.calendarDataset !== undefined)
+      checkRequest({ path: qlibDir, from: 'calendar', dataset: options.calendarDataset, sinceLast: true });
+  }
+  if (exportDir !== undefined) checkRequest({ path: exportDir, from: 'csv', dataset: options.dataset });
+  if (qlibDir !== undefined) checkProviderDir(resolve(qlibDir));
+  if (exportDir !== undefined && !(existsSync(exportDir) && statSync(exportDir).isDirectory()))
+    throw new TerminalError('EXPORT_DIR_NOT_FOUND', `export directory ${resolve(exportDir)} does not exist`);
+}
