@@ -42,7 +42,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   for (const make of [pushCommand, watchCommand, statusCommand, doctorCommand, resumeCommand]) {
     program.addCommand(
-      make(io, setExit).exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }),
+      make(io, setExit)
+        .exitOverride()
+        .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+        // --config, --journal and --json work after the subcommand too: show them in its --help.
+        .configureHelp({ showGlobalOptions: true }),
     );
   }
   try {

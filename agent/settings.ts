@@ -93,6 +93,19 @@ export function defaultConfigPath(home: string): string {
 
 /** Read the config file and apply env overrides; every problem at once (ConfigError). */
 export function loadSettings(input: SettingsInput): AgentSettings {
+  return readMerged(input, specs(input.home));
+}
+
+/**
+ * Only the journal directory, for commands that read nothing but the local journal (`status --offline`):
+ * no bucket, region or credentials needed. The config file must still be readable and known keys only.
+ */
+export function loadJournalDir(input: SettingsInput): string {
+  return readMerged(input, { journalDir: specs(input.home).journalDir }).journalDir;
+}
+
+/** The config file with the env overrides on top, read with `keys`. */
+function readMerged<C>(input: SettingsInput, keys: Specs<C>): C {
   const path = input.configPath ?? defaultConfigPath(input.home);
   const fromFile = input.configPath !== undefined || existsSync(path) ? readConfigFile(path) : {};
   const merged: Record<string, string | undefined> = { ...fromFile };
@@ -101,7 +114,7 @@ export function loadSettings(input: SettingsInput): AgentSettings {
     if (value !== undefined && value.trim() !== '') merged[name] = value;
   }
   try {
-    return readConfig(merged, specs(input.home));
+    return readConfig(merged, keys);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Name both places a value can come from: the config file key and the variable that overrides it.

@@ -7,13 +7,18 @@ import type { AgentContext } from './context.js';
 import { loadCredentials } from './credentials.js';
 import { Journal } from './journal/journal.js';
 import { logProgress, ttyProgress } from './progress.js';
-import { type AgentSettings, loadSettings } from './settings.js';
+import { type AgentSettings, loadJournalDir, loadSettings } from './settings.js';
 import { agentVersion } from './version.js';
 
 /** Settings (file + env, --journal wins) for a CLI run. */
 export function settingsFor(io: CliIO, options: GlobalOptions): AgentSettings {
   const settings = loadSettings({ configPath: options.config, env: io.env, home: io.home });
   return options.journal === undefined ? settings : { ...settings, journalDir: options.journal };
+}
+
+/** The journal directory alone (--journal wins), for commands that need no OSS. */
+export function journalDirFor(io: CliIO, options: GlobalOptions): string {
+  return options.journal ?? loadJournalDir({ configPath: options.config, env: io.env, home: io.home });
 }
 
 /** JSON lines on stderr (stdout carries the command's result). */

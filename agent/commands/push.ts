@@ -4,7 +4,7 @@ import { Output } from '../cli-io.js';
 import { acquireLock } from '../journal/lock.js';
 import { pushSource, resumePending } from '../push.js';
 import { describe } from '../push-text.js';
-import { openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { checkRequest, openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
 import { contextFor } from '../wiring.js';
 import { list } from './option-parsers.js';
 
@@ -20,8 +20,9 @@ Sources (the type is guessed from the path; --from overrides it):
              A missing field file, or a date outside a file's span, is NULL.
   csv        a CSV pandas wrote from a qlib handler (DataFrame.to_csv), single or MultiIndex
              header, .csv or .csv.gz; NaN (empty) is NULL; columns float32 unless --float64.
-  parquet    a Parquet file pandas/pyarrow wrote (df.to_parquet()).
-  calendar   the trading calendar of a qlib directory (kind calendar; --dataset names it).
+  parquet    a Parquet file pandas/pyarrow wrote (df.to_parquet()), .parquet or .pq.
+  calendar   --from calendar with <path> a qlib directory: its trading calendar
+             (calendars/day.txt) as a batch of kind calendar; --dataset names it (e.g. cn).
 
 Before anything is uploaded the batch runs through the same quality rules as ingest; a
 blocking finding stops the push and prints its code, count and first examples. Content
@@ -43,7 +44,10 @@ Examples:
 export function pushCommand(io: CliIO, setExit: (code: number) => void): Command {
   return new Command('push')
     .description('build one batch from a qlib directory, CSV or Parquet export and upload it to OSS')
-    .argument('<path>', 'qlib directory, .csv/.csv.gz or .parquet file')
+    .argument(
+      '<path>',
+      'a qlib directory (also with --from calendar), a .csv/.csv.gz or a .parquet/.pq export file',
+    )
     .addOption(
       new Option('--from <type>', 'what the path is').choices(['qlib', 'csv', 'parquet', 'calendar']),
     )
@@ -65,6 +69,8 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
     .action(async (path: string, options: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const out = new Output(io, globals.json ?? false);
+      const request = requestOf(path, options);
+      checkRequest(request); // a usage error is exit 2 before config, credentials or network
       const ctx = contextFor(io, globals);
       const release = acquireLock(ctx.journal.dir);
       try {
@@ -78,7 +84,7 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         const resumed = await resumePending(ctx);
         for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
         for (const error of resumed.broken) out.say(`could not resume: ${error.message}`);
-        const source = await openSource(requestOf(path, options), ctx.journal);
+        const source = await openSource(request, ctx.journal);
         const result = await pushSource(ctx, source);
         out.result(result, describe(result));
         setExit(0);

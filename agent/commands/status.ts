@@ -1,18 +1,19 @@
 import { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
-import { Output } from '../cli-io.js';
+import { clockOf, Output } from '../cli-io.js';
 import { refreshCloudState } from '../cloud-status.js';
 import type { JournalEntry } from '../journal/entry.js';
 import { Journal } from '../journal/journal.js';
-import { loggerFor, settingsFor, storeFor } from '../wiring.js';
+import { journalDirFor, loggerFor, settingsFor, storeFor } from '../wiring.js';
 import { positiveInt } from './option-parsers.js';
 
 const HELP = `
 States: built → uploading → uploaded → loaded | rejected | duplicate. The last three come
 from the status object ingest writes (status/<kind>/<dataset>/<batch-id>.json); status
-reads it for every batch still "uploaded" (skip with --offline). For a rejected batch the
-summary says why and reason.json in quarantine/ has the details.
+reads it for every batch still "uploaded". For a rejected batch the summary says why and
+reason.json in quarantine/ has the details. --offline reads only the local journal: no
+bucket, region or credentials are needed.
 
 Examples:
   $ qlib-sync status
@@ -29,18 +30,17 @@ export function statusCommand(io: CliIO, setExit: (code: number) => void): Comma
     .action(async (options: { limit: number; offline?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const out = new Output(io, globals.json ?? false);
-      const settings = settingsFor(io, globals);
-      const journal = Journal.open(settings.journalDir);
+      // Offline it reads the local journal only: no bucket, region or credentials needed.
+      const settings = options.offline ? undefined : settingsFor(io, globals);
+      const journal = Journal.open(settings?.journalDir ?? journalDirFor(io, globals));
       const { entries, corrupt } = journal.list();
       const logger = loggerFor(io);
       let recent = entries.slice(-options.limit).reverse();
       let refreshed = false;
-      if (!options.offline && recent.some((e) => e.state === 'uploaded')) {
+      if (settings !== undefined && recent.some((e) => e.state === 'uploaded')) {
         try {
           const store = storeFor(io, settings);
-          recent = await Promise.all(
-            recent.map((e) => refreshCloudState(store, journal, e, () => new Date())),
-          );
+          recent = await Promise.all(recent.map((e) => refreshCloudState(store, journal, e, clockOf(io))));
           refreshed = true;
         } catch (error) {
           // The journal's view is still worth showing; say why it may be stale.
