@@ -6,6 +6,13 @@ import { translateMysqlError } from './errors.js';
 import { quoteId } from './pool.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
 
+/**
+ * The server's answers when LOCAL INFILE is off on either side (server local_infile=OFF, or the client did not
+ * announce CLIENT_LOCAL_FILES): 1148 ER_NOT_ALLOWED_COMMAND (MySQL 5.7, old MariaDB), 3948
+ * ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8), 4166 ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB 10.5+), and the
+ * C client's own 2068 CR_LOAD_DATA_LOCAL_INFILE_REJECTED (proxies built on it).
+ */
+const REFUSED_ERRNOS = new Set([1148, 2068, 3948, 4166]);
 const CHUNK_BYTES = 64 * 1024;
 /** Bytes we let wait in the socket before pausing the parser: mysql2 writes infile data without backpressure. */
 const SOCKET_HIGH_WATER = 4 * 1024 * 1024;
@@ -28,12 +35,18 @@ export class LoadDataSink implements RowSink {
   private stopping: Promise<void> | undefined;
   private failure: unknown;
   private wakers: Array<() => void> = [];
+  /** Settles when the server asked for the file ('streaming') or the statement failed before ('failed'). */
+  private readonly opening: Promise<'streaming' | 'failed'>;
+  private announce: (outcome: 'streaming' | 'failed') => void = () => {};
 
   constructor(
     private readonly conn: PoolConnection,
     target: LoadTarget,
     header: string,
   ) {
+    this.opening = new Promise((resolve) => {
+      this.announce = resolve;
+    });
     this.feed = new Readable({ highWaterMark: 1024 * 1024, read: () => this.wake() });
     this.feed.push(Buffer.from(`${header}\n`));
     this.done = this.run(target);
@@ -49,6 +62,25 @@ export class LoadDataSink implements RowSink {
       this.used += line.copy(this.chunk, this.used);
     }
     this.rowsSent++;
+  }
+
+  /**
+   * Start the statement and wait for the server's first answer: the sink, or undefined when the server refuses
+   * LOCAL INFILE. The refused statement changed nothing and the transaction goes on (the caller takes the INSERT
+   * path on the same connection); any other failure is thrown, translated.
+   */
+  static async open(
+    conn: PoolConnection,
+    target: LoadTarget,
+    header: string,
+  ): Promise<LoadDataSink | undefined> {
+    const sink = new LoadDataSink(conn, target, header);
+    if ((await sink.opening) === 'streaming') return sink;
+    if (isLocalInfileRefused(sink.failure)) return undefined;
+    throw translateMysqlError(
+      sink.failure ?? new Error('LOAD DATA ended without asking for its file'),
+      'LOAD DATA',
+    );
   }
 
   async ready(): Promise<void> {
@@ -102,6 +134,7 @@ export class LoadDataSink implements RowSink {
       if (this.stopped === undefined) this.failure = error;
       throw error;
     } finally {
+      this.announce('failed'); // no-op once the server asked for the file
       this.wake();
     }
   }
@@ -109,6 +142,7 @@ export class LoadDataSink implements RowSink {
   /** The server asked for the file: hand over the feed (or, if stopped before, a stream that fails at once). */
   private stream(): Readable {
     this.started = true;
+    this.announce('streaming');
     const stopped = this.stopped;
     if (stopped === undefined) return this.feed;
     return new Readable({
@@ -154,4 +188,11 @@ export class LoadDataSink implements RowSink {
     this.feedFull = false;
     for (const wake of this.wakers.splice(0)) wake();
   }
+}
+
+/** True when the server (or a client library) refused LOAD DATA LOCAL as such, not the data or the table. */
+export function isLocalInfileRefused(error: unknown): boolean {
+  const e = error as { errno?: number; cause?: unknown } | undefined;
+  if (e?.errno !== undefined && REFUSED_ERRNOS.has(e.errno)) return true;
+  return e?.cause !== undefined && e.cause !== error && isLocalInfileRefused(e.cause);
 }

@@ -53,6 +53,8 @@ export class BatchLoad {
     private readonly plan: LoadPlan,
     readonly sink: RowSink,
     readonly predecessors: Predecessor[],
+    /** The path the rows take: the plan's, or `insert` when the server refused LOAD DATA LOCAL. */
+    readonly mode: LoadMode,
   ) {}
 
   /** Start the transaction; a concurrent or earlier twin with the same content makes it a duplicate. */
@@ -67,11 +69,11 @@ export class BatchLoad {
         return { kind: 'duplicate', duplicateOf: twin };
       }
       const predecessors = await replaceScope(conn, plan.scope, plan.batchId);
-      const sink =
-        plan.mode === 'load-data'
-          ? new LoadDataSink(conn, plan.target, plan.header)
-          : new InsertSink(conn, plan.target);
-      return { kind: 'open', load: new BatchLoad(conn, plan, sink, predecessors) };
+      const fast =
+        plan.mode === 'load-data' ? await LoadDataSink.open(conn, plan.target, plan.header) : undefined;
+      const sink = fast ?? new InsertSink(conn, plan.target);
+      const mode = fast === undefined ? 'insert' : 'load-data';
+      return { kind: 'open', load: new BatchLoad(conn, plan, sink, predecessors, mode) };
     } catch (error) {
       await rollback(conn);
       conn.destroy();
@@ -97,7 +99,7 @@ export class BatchLoad {
         rowsLoaded: taken,
         restatesBatchId: this.predecessors[0]?.batchId,
         warnings: outcome.warnings,
-        eventDetail: { rows: taken, mode: this.plan.mode, warnings: outcome.warnings },
+        eventDetail: { rows: taken, mode: this.mode, warnings: outcome.warnings },
       });
       if (!settled) {
         await this.rollback();

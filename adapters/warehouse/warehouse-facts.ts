@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
 import type { Pool } from 'mysql2/promise';
+import { isTransient } from '../../core/errors.js';
+import { translateMysqlError } from './errors.js';
+import { isLocalInfileRefused } from './load-data-sink.js';
 import type { LoadMode } from './loader.js';
 import { quoteId } from './pool.js';
 import { factorTableName } from './registry.js';
@@ -77,9 +81,24 @@ export async function loadedContent(
   return { batchId: String(row.batch_id), crc64: row.payload_crc64 ?? null, bytes };
 }
 
-/** LOAD_MODE auto: LOAD DATA LOCAL when the server allows it (@@local_infile), multi-row INSERT otherwise. */
+/**
+ * LOAD_MODE auto: LOAD DATA LOCAL when this connection may use it, multi-row INSERT otherwise. @@local_infile is
+ * only the server's half (the client must announce CLIENT_LOCAL_FILES too); a statement asks both: LOAD DATA
+ * LOCAL into a table that does not exist is refused first when either half is off (the server checks that
+ * before it opens the table), else fails on the table. Nothing is read or written either way.
+ */
 export async function resolveLoadMode(pool: Pool, configured: 'auto' | LoadMode): Promise<LoadMode> {
   if (configured !== 'auto') return configured;
-  const [row] = await selectRows(pool, 'SELECT @@local_infile AS on_');
-  return Number(row?.on_) === 1 ? 'load-data' : 'insert';
+  try {
+    await pool.query({
+      sql: 'LOAD DATA LOCAL INFILE ? INTO TABLE `qlib_local_infile_probe_does_not_exist` (a)',
+      values: ['probe.csv'],
+      infileStreamFactory: () => Readable.from([]),
+    });
+  } catch (error) {
+    if (isLocalInfileRefused(error)) return 'insert';
+    const translated = translateMysqlError(error, 'probe LOAD DATA LOCAL');
+    if (isTransient(translated)) throw translated;
+  }
+  return 'load-data';
 }
