@@ -69,7 +69,9 @@ class EntryUpload {
       await this.sendPayload();
     }
     await this.putManifest();
-    if (this.entry.spoolPath !== undefined) rmSync(this.entry.spoolPath, { force: true });
+    // Journal "uploaded" first, then drop the spool: a crash in between leaves a stray spool file (doctor
+    // lists it), never an "uploading" entry whose payload is gone.
+    const spool = this.entry.spoolPath;
     this.save({
       state: 'uploaded',
       uploadedAt: this.deps.now().toISOString(),
@@ -77,6 +79,7 @@ class EntryUpload {
       checkpoint: undefined,
       lastError: undefined,
     });
+    if (spool !== undefined) rmSync(spool, { force: true });
   }
 
   private async sendPayload(): Promise<void> {
