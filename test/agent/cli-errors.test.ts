@@ -58,12 +58,18 @@ describe('the CLI entry on failures (child processes)', () => {
     expect(failureLine(run)).toMatch(/\[OSS_AUTH\].*access key id, secret/);
   });
 
-  it('an unreachable endpoint: exit 5 after the bounded retries', async () => {
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const run = await h.exec(push(fixture.root), { OSS_ENDPOINT: endpoint });
+  it('an unreachable endpoint: exit 5 after the bounded retries, naming the code and host', async () => {
+    const host = `127.0.0.1:${await closedPort()}`;
+    const run = await h.exec(push(fixture.root), { OSS_ENDPOINT: `http://${host}` });
     expect(run.code).toBe(5);
-    expect(failureLine(run)).toMatch(/\[OSS_UNAVAILABLE\] gave up after 3 attempts: .*ECONNREFUSED/);
+    expect(failureLine(run)).toMatch(
+      new RegExp(
+        `\\[OSS_UNAVAILABLE\\] gave up after 3 attempts: head \\S+: OSS at ${host} did not answer \\(ECONNREFUSED: connect ECONNREFUSED ${host}\\); check the endpoint/region`,
+      ),
+    );
     expect(run.stderr.match(/transient OSS fault, retrying/g)).toHaveLength(2);
+    // Not in the message, nor in the logged cause: urllib's socket-agent state.
+    expect(run.stderr).not.toMatch(/agent status|createSocketCount|headers: \{\}/);
   });
 
   it('a missing qlib directory: exit 4', async () => {

@@ -128,7 +128,6 @@ describe('watch (the daemon, as a child process)', () => {
         ? { status: 503, code: 'ServiceUnavailable', message: 'busy' }
         : undefined;
     const child = h.spawn([
-      '--json',
       'watch',
       '--export-dir',
       dir,
@@ -138,6 +137,7 @@ describe('watch (the daemon, as a child process)', () => {
       '0.3',
       '--poll',
       '0.1',
+      '--json',
     ]);
     const done = collect(child);
     const sources = (n: number) => async () => {
