@@ -17,7 +17,7 @@ parallel, retries, retryBaseMs, timeoutMs, policy; environment variables overrid
 ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN
 or the credentials file (mode 600). docs/agent.md has the whole guide.
 
-Exit codes: 0 ok, 1 bug, 2 usage, 3 config/credentials, 4 invalid input data,
+Exit codes: 0 ok, 1 bug, 2 usage, 3 config/credentials/clock, 4 invalid input data,
 5 OSS unreachable after retries, 6 journal busy.
 
 Example (cron, after the nightly qlib update):

@@ -29,8 +29,9 @@ blocking finding stops the push and prints its code, count and first examples. C
 pushed before (same dataset, same bytes) is not sent again. Unfinished uploads from
 earlier runs are finished first.
 
-Exit codes: 0 ok or nothing to do, 2 usage, 3 config/credentials, 4 invalid input data
-(including a missing source), 5 OSS unreachable after retries, 6 journal busy, 1 bug.
+Exit codes: 0 ok or nothing to do, 2 usage (checked first), 3 config/credentials or a
+clock more than 15 min off, 4 invalid input data (including a missing source), 5 OSS
+unreachable after retries, 6 journal busy, 1 bug.
 
 Examples:
   $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
