@@ -1,3 +1,4 @@
+import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessDays, factorRows, floatColumns, makeBatch } from './batch-builder.js';
 import { FUNCTION, type StackEnv, startStackEnv, waitForStatement } from './stack-harness.js';
@@ -31,6 +32,9 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
     const batch = makeBatch({ dataset: 'fc_kill', columns: COLUMNS, rows: ROWS });
     await env.upload(batch);
     const connection = await waitForStatement(env.db, 'LOAD DATA');
+    // Rows are going in; a reader on another connection sees none of them.
+    await waitForDirtyRows('f_fc_kill', batch.batchId, 1000);
+    expect(await count('fc_kill')).toBe(0);
     const first = env.started.find((r) => r.fn === FUNCTION && r.attempt === 1 && r.pid !== undefined);
     process.kill(first?.pid as number, 'SIGKILL');
 
@@ -83,6 +87,81 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
     );
     expect(JSON.parse(String(failure?.detail))).toMatchObject({ code: 'MYSQL_UNAVAILABLE' });
   });
+
+  it('while a restatement loads, readers see the old values and none of the new rows; after the commit, the new', async () => {
+    const [day] = businessDays('2024-08-01', 1) as [string];
+    const old = makeBatch({
+      dataset: 'fc_restate',
+      columns: COLUMNS,
+      rows: factorRows({ dates: [day], instruments: 1000, columns: COLUMNS, seed: 2 }),
+    });
+    const before = env.started.length;
+    await env.upload(old);
+    await waitForStatus(old.batchId, 'loaded');
+    const sample = "SELECT F0, batch_id FROM f_fc_restate WHERE trade_date = ? AND instrument = 'SH600007'";
+    const [oldValue] = await env.query(sample, [day]);
+    expect(oldValue?.batch_id).toBe(old.batchId);
+
+    const batch = makeBatch({ dataset: 'fc_restate', columns: COLUMNS, rows: ROWS });
+    await env.upload(batch);
+    await waitForStatement(env.db, 'LOAD DATA');
+    // Hold the batch's ledger row: the load writes every row, then waits at its commit (the ledger UPDATE).
+    const holder = await env.db.pool.getConnection();
+    try {
+      await holder.query('START TRANSACTION');
+      await holder.query('SELECT status FROM batches WHERE batch_id = ? FOR UPDATE', [batch.batchId]);
+      await waitForDirtyRows('f_fc_restate', batch.batchId, ROWS.length);
+      const byBatch = await env.query('SELECT batch_id, COUNT(*) AS n FROM f_fc_restate GROUP BY batch_id');
+      expect(byBatch.map((r) => [r.batch_id, Number(r.n)])).toEqual([[old.batchId, 1000]]);
+      expect(await env.query(sample, [day])).toEqual([oldValue]);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+
+    await waitForStatus(batch.batchId, 'loaded');
+    expect(env.started.slice(before).filter((r) => r.fn === FUNCTION)).toHaveLength(2);
+    const [newValue] = await env.query(sample, [day]);
+    const expected = ROWS.find((r) => r.date === day && r.instrument === 'SH600007')?.values[0];
+    expect(newValue).toEqual({ F0: expected, batch_id: batch.batchId });
+    expect(await count('fc_restate')).toBe(ROWS.length);
+    const [history] = await env.query(
+      'SELECT COUNT(*) AS n FROM f_fc_restate__history WHERE superseded_by = ?',
+      [batch.batchId],
+    );
+    expect(Number(history?.n)).toBe(1000);
+  });
+
+  /**
+   * Poll, with a READ UNCOMMITTED connection of its own, until `table` holds at least `rows` uncommitted rows of
+   * `batchId`: proof the load is writing (InnoDB's row counters stay flat for a bulk load into an empty table).
+   */
+  async function waitForDirtyRows(table: string, batchId: string, rows: number): Promise<void> {
+    const conn = await env.db.pool.getConnection();
+    try {
+      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
+      for (let i = 0; i < 6000; i++) {
+        const [[dirty]] = await conn.query<RowDataPacket[]>(
+          `SELECT COUNT(*) AS n FROM ${table} WHERE batch_id = ?`,
+          [batchId],
+        );
+        if (Number(dirty?.n) >= rows) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`${table} never held ${rows} uncommitted rows of ${batchId}`);
+    } finally {
+      conn.destroy(); // its session isolation level must not go back to the pool
+    }
+  }
+
+  async function waitForStatus(batchId: string, status: string): Promise<void> {
+    for (let i = 0; i < 1200; i++) {
+      const [row] = await env.query('SELECT status FROM batches WHERE batch_id = ?', [batchId]);
+      if (row?.status === status) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`batch ${batchId} never became ${status}`);
+  }
 
   async function waitUntilGone(connection: number): Promise<void> {
     for (let i = 0; i < 2000; i++) {
