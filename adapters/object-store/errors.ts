@@ -66,28 +66,27 @@ export function translateOssError(error: unknown, what: string, host?: string): 
     return new TerminalError('OSS_EXISTS', say('the object already exists'), { cause: e, details });
   if (code === 'NoSuchKey')
     return new TerminalError('OSS_NOT_FOUND', say('the object does not exist'), { cause: e, details });
-  if (isNetworkFailure(e, code)) {
-    const cause = networkCause(e, code);
-    e.message = cause.text; // the cause is logged too: without urllib's socket-agent dump
-    const where = cause.host ?? host;
-    const text = `OSS${where === undefined ? '' : ` at ${where}`} did not answer (${cause.code}: ${cause.text}); check the endpoint/region in the config and the network path to OSS`;
-    return new TransientError('OSS_UNAVAILABLE', say(text), {
-      cause: e,
-      details: { ...details, host: where },
-    });
-  }
+  if (isNetworkFailure(e, code)) return unreachable(e, code, say, details, host);
   const status = e.status ?? 0;
   if (status >= 500 || status === 429 || SERVER_CODES.has(code)) {
-    return new TransientError(
-      'OSS_UNAVAILABLE',
-      say(`OSS is unavailable (${status} ${code}): ${e.message}`),
-      {
-        cause: e,
-        details,
-      },
-    );
+    const text = say(`OSS is unavailable (${status} ${code}): ${e.message}`);
+    return new TransientError('OSS_UNAVAILABLE', text, { cause: e, details });
   }
   return error;
+}
+
+function unreachable(
+  e: AliOssError,
+  code: string,
+  say: (text: string) => string,
+  details: Record<string, unknown>,
+  host: string | undefined,
+): TransientError {
+  const cause = networkCause(e, code);
+  e.message = cause.text; // the cause is logged too: without urllib's socket-agent dump
+  const where = cause.host ?? host;
+  const text = `OSS${where === undefined ? '' : ` at ${where}`} did not answer (${cause.code}: ${cause.text}); check the endpoint/region in the config and the network path to OSS`;
+  return new TransientError('OSS_UNAVAILABLE', say(text), { cause: e, details: { ...details, host: where } });
 }
 
 /** Run `fn`, translating what it throws. */
