@@ -1,42 +1,42 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-
-/** What a reader thread hands back per path: the bytes, null for "no such file", or an I/O error. */
-export type FileRead = Uint8Array | null | { code: string; message: string };
+import type { WindowRead } from './bin-window.mjs';
 
 interface Pending {
-  resolve: (results: FileRead[]) => void;
+  resolve: (read: WindowRead) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Threads that read whole files (bin-reader-worker.mjs). Jobs go round-robin; each job's results come back
- * as one message with the buffers transferred, not copied. Closing the pool ends the threads.
+ * Threads that read a calendar window of feature files (bin-reader-worker.mjs → bin-window.mjs). Jobs go
+ * round-robin; each job's result comes back as one message with its arrays transferred, not copied.
+ * Closing the pool ends the threads.
  */
 export class BinReaderPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private next = 0;
 
-  constructor(size = defaultReaders()) {
+  /** `fields`: the lower-case field names every job reads. */
+  constructor(fields: readonly string[], size = defaultReaders()) {
     const url = new URL('./bin-reader-worker.mjs', import.meta.url);
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(url);
-      worker.on('message', (m: { id: number; results: FileRead[] }) =>
-        this.settle(m.id, (p) => p.resolve(m.results)),
+      const worker = new Worker(url, { workerData: { fields } });
+      worker.on('message', (m: { id: number; read: WindowRead }) =>
+        this.settle(m.id, (p) => p.resolve(m.read)),
       );
       worker.on('error', (error) => this.failAll(error));
       return worker;
     });
   }
 
-  /** Read every path (null: skip) on one thread. */
-  read(paths: (string | null)[]): Promise<FileRead[]> {
+  /** Read calendar indices [first, first + count) of the fields in `dir` (undefined: none) on one thread. */
+  read(dir: string | undefined, first: number, count: number): Promise<WindowRead> {
     const id = this.next++;
     const worker = this.workers[id % this.workers.length] as Worker;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, paths });
+      worker.postMessage({ id, dir, first, count });
     });
   }
 

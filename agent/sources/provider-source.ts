@@ -107,7 +107,8 @@ async function* readBlocks(
       ({ instrument, members }) =>
         validSymbol(instrument.symbol, report) && (members === undefined || members.length > 0),
     );
-  const reader = createSeriesReader(fields, calendar.length, wanted.length * fields.length, options.readers);
+  const window = { first, count: last - first + 1, calendarLength: calendar.length };
+  const reader = createSeriesReader(fields, window, wanted.length * fields.length, options.readers);
   const ahead = new ReadAhead(wanted.length, 64, (i) => reader.read(wanted[i]?.instrument.dir));
   const found = new Set<number>();
   let withData = 0;
@@ -145,7 +146,8 @@ function validSymbol(symbol: string, report: (problem: SourceProblem) => void): 
 
 function coverage(series: (FeatureSeries | undefined)[]): IndexRange[] {
   const spans: IndexRange[] = [];
-  for (const s of series) if (s !== undefined) spans.push([s.start, s.start + s.values.length - 1]);
+  for (const s of series)
+    if (s !== undefined && s.values.length > 0) spans.push([s.start, s.start + s.values.length - 1]);
   return mergeRanges(spans);
 }
 

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
-import { type FeatureSeries, fieldFiles, parseFeatureBin, readFeatureBin } from './bin-file.js';
+import { type FeatureSeries, type SeriesWindow, seriesOf } from './bin-file.js';
 import { BinReaderPool, defaultReaders } from './bin-reader-pool.js';
+import { readWindows, type WindowRead } from './bin-window.mjs';
 
 /** Reads the requested fields of one instrument directory: a series per field, undefined where no file. */
 export interface SeriesReader {
@@ -10,58 +11,39 @@ export interface SeriesReader {
 }
 
 /**
- * A reader for `files` feature files: in this thread when there are few, else on reader threads (the
- * build is bound by one open/read/close per file, so threads side by side finish sooner). `readers`
- * forces a thread count; 0 reads in this thread.
+ * A reader of `window` for `files` feature files: in this thread when there are few, else on reader
+ * threads (the build is bound by one open/read/close per file, so threads side by side finish sooner).
+ * `readers` forces a thread count; 0 reads in this thread. Both run the same bin-window.mjs.
  */
 export function createSeriesReader(
   fields: string[],
-  days: number,
+  window: SeriesWindow,
   files: number,
   readers?: number,
 ): SeriesReader {
+  const names = fields.map((field) => field.toLowerCase());
   const threads = readers ?? (files >= 20_000 ? defaultReaders() : 0);
-  return threads > 0 ? poolReader(fields, days, new BinReaderPool(threads)) : inlineReader(fields, days);
-}
-
-function inlineReader(fields: string[], days: number): SeriesReader {
+  const pool = threads > 0 ? new BinReaderPool(names, threads) : undefined;
+  const { first, count } = window;
+  const readDir = (dir: string | undefined): Promise<WindowRead> =>
+    pool ? pool.read(dir, first, count) : Promise.resolve(readWindows(dir, names, first, count));
   return {
     read: async (dir) => {
-      const paths = pathsOf(dir, fields);
-      return paths.map((path) => (path === null ? undefined : readFeatureBin(path, days)));
-    },
-    close: async () => {},
-  };
-}
-
-function poolReader(fields: string[], days: number, pool: BinReaderPool): SeriesReader {
-  return {
-    read: async (dir) => {
-      const paths = pathsOf(dir, fields);
-      const results = await pool.read(paths);
-      return results.map((result, i) => {
-        const path = paths[i] as string;
-        if (result === null) return undefined;
-        if (result instanceof Uint8Array) return parseFeatureBin(result, path, days, true);
-        if (result.code === 'ENOENT') return undefined; // removed between listing and reading: a missing field
+      const read = await readDir(dir);
+      const renamed = new Map(read.renamed);
+      const path = (i: number) => join(dir ?? '', renamed.get(i) ?? `${names[i]}.day.bin`);
+      const failed = read.errors[0];
+      if (failed !== undefined) {
         throw new TerminalError(
           'BIN_UNREADABLE',
-          `cannot read qlib feature file ${path}: ${result.message}`,
-          {
-            details: { path, code: result.code },
-          },
+          `cannot read qlib feature file ${path(failed.index)}: ${failed.message}`,
+          { details: { path: path(failed.index), code: failed.code } },
         );
-      });
+      }
+      return names.map((_, i) => seriesOf(read, i, path(i), window));
     },
-    close: () => pool.close(),
+    close: async () => pool?.close(),
   };
-}
-
-/** The file of each field in an instrument directory (null: none), matching names case-insensitively. */
-function pathsOf(dir: string | undefined, fields: string[]): (string | null)[] {
-  if (dir === undefined || !existsSync(dir)) return fields.map(() => null);
-  const files = fieldFiles(dir);
-  return fields.map((field) => files.get(field.toLowerCase()) ?? null);
 }
 
 /**

@@ -1,0 +1,117 @@
+// Reads one calendar window of an instrument's qlib feature files (reference/qlib.md E1: little-endian
+// float32, element 0 the start index into the calendar, then the values for calendar[start …]). A batch
+// build opens one file per (instrument, field) — 790k for 5000 × 158 — so the cost is syscalls, not bytes:
+// per file one open, one read into a reused scratch buffer and one close (a second read only for a file
+// larger than the scratch), and one output array per instrument instead of a buffer per file. Memory
+// follows the window, not the length of the history. Checking each file's shape (size, start index) is the
+// caller's (bin-file.ts checkBinShape). Plain JS: reader threads (bin-reader-worker.mjs) load it under tsx,
+// vitest and the compiled CLI alike.
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
+
+const SCRATCH_BYTES = 64 * 1024;
+const LITTLE_ENDIAN = endianness() === 'LE';
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
+/**
+ * For each field (lower-case) of the instrument directory `dir` (undefined: none), the file's byte size
+ * and start index in `shape` ([size, start] pairs; size -1 when there is no file) and its values for
+ * calendar indices [first, first + count) in `values` (count per field, NaN where it has none).
+ * qlib names field files `<field>.day.bin` in lower case; another spelling is found by listing the
+ * directory, and listed in `renamed` as [index, file name]. I/O errors other than ENOENT are listed in
+ * `errors`. (Few small objects besides the two arrays: the result crosses threads once per instrument.)
+ */
+export function readWindows(dir, fields, first, count) {
+  const shape = new Float64Array(fields.length * 2).fill(-1);
+  const values = new Float32Array(fields.length * count).fill(Number.NaN);
+  const renamed = [];
+  const errors = [];
+  let listing;
+  for (let i = 0; dir !== undefined && i < fields.length; i++) {
+    let name = `${fields[i]}.day.bin`;
+    try {
+      let fd = tryOpen(`${dir}/${name}`);
+      if (fd === undefined) {
+        listing ??= listDir(dir);
+        name = listing.get(name);
+        if (name === undefined) continue;
+        fd = openSync(`${dir}/${name}`, 'r');
+        renamed.push([i, name]);
+      }
+      readOne(fd, i, first, count, shape, values);
+    } catch (error) {
+      shape[2 * i] = -1;
+      if (error.code !== 'ENOENT')
+        errors.push({ index: i, code: error.code ?? 'EIO', message: error.message });
+    }
+  }
+  return { shape, values, renamed, errors };
+}
+
+/** An open descriptor, or undefined when the file does not exist under this exact name. */
+function tryOpen(path) {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Field file names of a directory by their lower-case spelling (`CLOSE.day.bin` under `close.day.bin`). */
+function listDir(dir) {
+  const names = new Map();
+  try {
+    for (const name of readdirSync(dir)) {
+      const lower = name.toLowerCase();
+      if (lower.endsWith('.day.bin') && !names.has(lower)) names.set(lower, name);
+    }
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  return names;
+}
+
+/** Read the window of one open file into `values`; closes the descriptor. */
+function readOne(fd, i, first, count, shape, values) {
+  try {
+    // A regular file returns what it holds in one read; only a file that fills the scratch needs its size.
+    const got = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
+    const size = got < SCRATCH_BYTES ? got : fstatSync(fd).size;
+    shape[2 * i] = size;
+    if (size < 4 || size % 4 !== 0) return;
+    const start = scratch.readFloatLE(0);
+    shape[2 * i + 1] = start;
+    if (!Number.isInteger(start) || start < 0) return;
+    const from = Math.max(start, first);
+    const to = Math.min(start + size / 4 - 1, first + count);
+    if (from >= to) return;
+    const offset = 4 + 4 * (from - start);
+    const length = 4 * (to - from);
+    const bytes =
+      offset + length <= got ? scratch.subarray(offset, offset + length) : readRange(fd, offset, length);
+    copyFloats(bytes, values, i * count + (from - first));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A byte range past the first read, into the (grown) scratch buffer. */
+function readRange(fd, offset, length) {
+  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(length);
+  let n = 0;
+  while (n < length) {
+    const got = readSync(fd, scratch, n, length - n, offset + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return scratch.subarray(0, n - (n % 4));
+}
+
+function copyFloats(bytes, values, at) {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+    values.set(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), at);
+    return;
+  }
+  for (let k = 0; k < bytes.length / 4; k++) values[at + k] = bytes.readFloatLE(4 * k);
+}

@@ -1,0 +1,6 @@
+/** Types of agent-raw-read.mjs. */
+export function rawReadMs(
+  dirs: readonly string[],
+  fields: readonly string[],
+  threads: number,
+): Promise<number>;
