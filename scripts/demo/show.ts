@@ -8,6 +8,8 @@ export interface SettledRow {
   status: string;
   summary: string;
   rows_loaded: number | null;
+  row_count: number | null;
+  error_code: string | null;
 }
 
 /** Poll the ledger until the batch (or the latest batch of a dataset) is settled. */
@@ -20,7 +22,7 @@ export async function waitSettled(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [rows] = await pool.query<RowDataPacket[]>(
-      `SELECT batch_id, status, summary, rows_loaded FROM batches WHERE ${column} = ?
+      `SELECT batch_id, status, summary, rows_loaded, row_count, error_code FROM batches WHERE ${column} = ?
           AND status IN ('loaded', 'rejected', 'duplicate') ORDER BY first_seen_at DESC LIMIT 1`,
       [value],
     );
@@ -30,15 +32,15 @@ export async function waitSettled(
   throw new Error(`no settled batch for ${value} after ${timeoutMs / 1000} s (see the function log above)`);
 }
 
-/** Count, date span and the first rows of f_cn_daily; FLOATs through the binary protocol, printed float32-short. */
-export async function showRows(pool: Pool, say: (line: string) => void, note?: string): Promise<void> {
+/** Count, date span and the first rows of f_cn_daily (FLOATs via the binary protocol, float32-short); the count. */
+export async function showRows(pool: Pool, say: (line: string) => void, note?: string): Promise<number> {
   const [[stats]] = await pool.query<RowDataPacket[]>(
     'SELECT COUNT(*) AS n, COUNT(DISTINCT instrument) AS i, MIN(trade_date) AS a, MAX(trade_date) AS b FROM f_cn_daily',
   );
   say(
     `SELECT COUNT(*) … → ${stats?.n} rows, ${stats?.i} instruments, ${stats?.a}..${stats?.b}${note ? ` (${note})` : ''}`,
   );
-  if (note !== undefined) return;
+  if (note !== undefined) return Number(stats?.n);
   const [rows] = await pool.execute<RowDataPacket[]>(
     'SELECT trade_date, instrument, open, close, volume, batch_id FROM f_cn_daily ORDER BY trade_date DESC, instrument LIMIT 4',
   );
@@ -47,6 +49,7 @@ export async function showRows(pool: Pool, say: (line: string) => void, note?: s
     const f = (v: unknown) => (v === null ? 'NULL' : formatFloat32(Number(v))).padEnd(11);
     say(`  ${r.trade_date}  ${String(r.instrument).padEnd(10)}  ${f(r.open)} ${f(r.close)} ${f(r.volume)}`);
   }
+  return Number(stats?.n);
 }
 
 /** The latest date's first rows, to build the broken batch from. */
@@ -68,9 +71,18 @@ export async function latestRows(
   };
 }
 
-/** The evidence beside the quarantined batch. */
-export async function showReason(client: OSS, key: string, say: (line: string) => void): Promise<void> {
-  const reason = JSON.parse((await client.get(key)).content.toString('utf8'));
+/** The evidence beside the quarantined batch; undefined (and said so) when there is none. */
+export async function showReason(
+  client: OSS,
+  key: string,
+  say: (line: string) => void,
+): Promise<{ code?: string } | undefined> {
+  const got = await client.get(key).catch(() => undefined);
+  if (got === undefined) {
+    say(`oss://…/${key}: not found`);
+    return undefined;
+  }
+  const reason = JSON.parse(got.content.toString('utf8'));
   say(`oss://…/${key}:`);
   say(`  ${reason.summary}`);
   for (const f of reason.findings as {
@@ -82,10 +94,15 @@ export async function showReason(client: OSS, key: string, say: (line: string) =
     say(`  finding ${f.code} (${f.severity}) ×${f.count}, first: ${JSON.stringify(f.examples[0] ?? {})}`);
   }
   for (const line of reason.whatToDo as string[]) say(`  what to do: ${line}`);
+  return reason;
 }
 
 /** What a subscriber of the alert topic received (a queue subscribed to it, read with @alicloud/mns). */
-export async function showAlerts(mns: MNS, queue: string, say: (line: string) => void): Promise<void> {
+export async function showAlerts(
+  mns: MNS,
+  queue: string,
+  say: (line: string) => void,
+): Promise<Record<string, unknown>[]> {
   const bodies: Record<string, unknown>[] = [];
   for (let wait = 5; ; wait = 1) {
     const message = await mns.receiveMessage(queue, wait).catch(() => undefined);
@@ -98,4 +115,5 @@ export async function showAlerts(mns: MNS, queue: string, say: (line: string) =>
     say(`  ${String(b.severity).padEnd(5)} ${b.code} ${b.dataset} ${b.tradingDay} batch ${b.batchId}`);
   const error = bodies.find((b) => b.severity === 'error');
   if (error !== undefined) say(`  ${JSON.stringify(error, null, 2).split('\n').join('\n  ')}`);
+  return bodies;
 }
