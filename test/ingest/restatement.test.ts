@@ -114,9 +114,9 @@ describe('ingest: restatements replace whole dates and keep the history', () => 
     });
     const stored = await env.query('SELECT trade_date, instrument, F0, F1, batch_id FROM f_rs_back');
     expect(new Set(stored.map((r) => r.batch_id))).toEqual(new Set([again.batchId]));
-    const valueOf = (r: (typeof stored)[0]) =>
+    const aValues = (r: (typeof stored)[0]) =>
       aRows.find((x) => x.date === r.trade_date && x.instrument === r.instrument)?.values;
-    for (const r of stored) expect([r.F0, r.F1]).toEqual(valueOf(r));
+    for (const r of stored) expect([r.F0, r.F1]).toEqual(aValues(r));
 
     const history = await env.query(
       'SELECT batch_id, superseded_by, COUNT(*) AS n FROM f_rs_back__history GROUP BY batch_id, superseded_by',
