@@ -4,6 +4,7 @@ import {
   isTrue,
   type OssContext,
   requestHeader,
+  type StoredFields,
   sendEmpty,
   storedHeaders,
   taggingHeader,
@@ -22,8 +23,24 @@ export async function putObject(ctx: OssContext): Promise<void> {
   }
   const body = await receiveBody(ctx.req, ctx.store.temp.path('put'));
   await checkDigest(body, expectedMd5);
-  const stored = storedHeaders(ctx);
-  const { meta, previous } = await ctx.store.commit(bucket, key, body.path, (current) => {
+  const object = { ...storedHeaders(ctx), tags: taggingHeader(ctx) };
+  const { meta, previous } = await commitBody(ctx, key, body, object, forbidOverwrite);
+  sendEmpty(ctx, 200, writeHeaders(meta, body));
+  ctx.created('ObjectCreated:PutObject', meta, previous);
+}
+
+/**
+ * Make a received body the (Normal) object at `key`, with its stored headers and tags. Under
+ * x-oss-forbid-overwrite an object that appeared meanwhile wins: FileAlreadyExists, atomically with the write.
+ */
+export function commitBody(
+  ctx: OssContext,
+  key: string,
+  body: ReceivedBody,
+  object: StoredFields & { tags: Record<string, string> },
+  forbidOverwrite: boolean,
+): Promise<{ meta: ObjectMeta; previous: ObjectMeta | undefined }> {
+  return ctx.store.commit(ctx.target.bucket, key, body.path, (current) => {
     if (forbidOverwrite && current) throw alreadyExists(key);
     return {
       key,
@@ -31,13 +48,10 @@ export async function putObject(ctx: OssContext): Promise<void> {
       etag: body.md5.toString('hex').toUpperCase(),
       crc64: body.crc64,
       lastModified: new Date().toISOString(),
-      ...stored,
-      tags: taggingHeader(ctx),
+      ...object,
       type: 'Normal',
     };
   });
-  sendEmpty(ctx, 200, writeHeaders(meta, body));
-  ctx.created('ObjectCreated:PutObject', meta, previous);
 }
 
 /** DeleteObject answers 204 whether or not the object existed. */

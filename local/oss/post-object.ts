@@ -12,7 +12,7 @@ import {
   storedFields,
 } from './context.js';
 import { type FormPart, FormReader, formBoundary, malformedPost } from './form-data.js';
-import { alreadyExists, writeHeaders } from './object-write.js';
+import { alreadyExists, commitBody, writeHeaders } from './object-write.js';
 import { ossError } from './oss-error.js';
 import { checkConditions, checkLength, type FormFields, verifyPostSignature } from './post-policy.js';
 import type { ObjectMeta } from './store.js';
@@ -56,20 +56,11 @@ async function receiveForm(ctx: OssContext, form: FormReader): Promise<void> {
     await removeQuietly(body.path);
     throw error;
   }
-  const stored = storedFields(fields, fields.get('content-type') ?? file.contentType);
-  const { meta, previous } = await ctx.store.commit(bucket, key, body.path, (current) => {
-    if (forbidOverwrite && current) throw alreadyExists(key);
-    return {
-      key,
-      size: body.size,
-      etag: body.md5.toString('hex').toUpperCase(),
-      crc64: body.crc64,
-      lastModified: new Date().toISOString(),
-      ...stored,
-      tags: parseTagging(fields.get('x-oss-tagging')),
-      type: 'Normal',
-    };
-  });
+  const object = {
+    ...storedFields(fields, fields.get('content-type') ?? file.contentType),
+    tags: parseTagging(fields.get('x-oss-tagging')),
+  };
+  const { meta, previous } = await commitBody(ctx, key, body, object, forbidOverwrite);
   answer(ctx, fields, meta, body);
   ctx.created('ObjectCreated:PostObject', meta, previous);
 }
