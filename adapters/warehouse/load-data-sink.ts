@@ -48,6 +48,10 @@ export class LoadDataSink implements RowSink {
       this.announce = resolve;
     });
     this.feed = new Readable({ highWaterMark: 1024 * 1024, read: () => this.wake() });
+    // abort() destroys the feed with its reason. When the statement has already failed (the connection was
+    // killed, a broken pipe), mysql2 no longer listens to the feed, and an 'error' nobody listens to would
+    // crash the process before the failure is recorded. The statement's own result carries every failure.
+    this.feed.on('error', () => {});
     this.feed.push(Buffer.from(`${header}\n`));
     this.done = this.run(target);
     this.done.catch(() => undefined); // observed through ready()/end()

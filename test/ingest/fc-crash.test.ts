@@ -80,7 +80,13 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
       batch.batchId,
     ]);
     expect(ledger).toEqual({ status: 'loaded', rows_loaded: ROWS.length, attempts: 2 });
-    expect(await events(batch.batchId)).toEqual(['claimed', 'failed_attempt', 'lease_taken_over', 'loaded']);
+    // The function's own log lines ride along: a failure here says what the first attempt saw.
+    expect(await events(batch.batchId), env.logs.join('\n')).toEqual([
+      'claimed',
+      'failed_attempt',
+      'lease_taken_over',
+      'loaded',
+    ]);
     const [failure] = await env.query(
       "SELECT detail FROM batch_events WHERE batch_id = ? AND event = 'failed_attempt'",
       [batch.batchId],
