@@ -80,23 +80,8 @@ export async function startAgentHarness(settings: Record<string, unknown> = {}):
     env,
     configPath,
     store,
-    run: async (args, extra = {}, io = {}) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(['--config', configPath, ...args], {
-        env: { ...env, ...extra },
-        home: dir,
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-        isTTY: false,
-        ...io,
-      });
-      return { code, stdout, stderr };
-    },
+    run: (args, extra = {}, io = {}) =>
+      runCliCaptured(['--config', configPath, ...args], { env: { ...env, ...extra }, home: dir, ...io }),
     spawn: (args, extra = {}) =>
       spawn(
         process.execPath,
@@ -174,4 +159,24 @@ export function tempDir(parent: string, name: string): string {
   const path = join(parent, name);
   mkdirSync(path, { recursive: true });
   return path;
+}
+
+/** The CLI in-process, its output captured: the same entry the binary calls, without a child process. */
+export async function runCliCaptured(
+  args: string[],
+  io: Pick<CliIO, 'env' | 'home'> & Partial<CliIO>,
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    ...io,
+  });
+  return { code, stdout, stderr };
 }

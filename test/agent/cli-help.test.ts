@@ -2,28 +2,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../agent/cli-io.js';
-import { runCli } from '../../agent/program.js';
 import { generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
-import type { CliRun } from './agent-harness.js';
+import { type CliRun, runCliCaptured } from './agent-harness.js';
 
 /** The CLI in-process with no config file, no credentials and no OSS: what works before any setup. */
-async function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    env,
-    home: dir,
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliCaptured(args, { env, home: dir });
 }
 
 const COMMANDS = ['push', 'watch', 'status', 'doctor', 'resume'];
