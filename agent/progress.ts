@@ -14,7 +14,7 @@ interface Clock {
   now: () => number;
 }
 
-/** A progress line redrawn in place at most 10 times a second: rows, bytes, ETA. */
+/** A progress line redrawn in place at most 10 times a second: rows, bytes, a bar with the share done, ETA. */
 export function ttyProgress(
   write: (text: string) => void,
   clock: Clock = { now: Date.now },
@@ -35,7 +35,7 @@ export function ttyProgress(
       fraction !== undefined && fraction > 0.01
         ? ` ETA ${seconds(((t - started) * (1 - fraction)) / fraction)}`
         : '';
-    const pct = fraction === undefined ? '' : ` ${Math.floor(fraction * 100)}%`;
+    const pct = fraction === undefined ? '' : ` ${bar(fraction)} ${Math.floor(fraction * 100)}%`;
     write(`\r\x1b[2K${text}${pct}${eta}`);
     shown = true;
   };
@@ -86,6 +86,14 @@ export function logProgress(
       last = Number.NEGATIVE_INFINITY;
     },
   };
+}
+
+const BAR_WIDTH = 20;
+
+/** `[#####---------------]`: the share done, in ASCII so any terminal and log viewer shows it. */
+function bar(fraction: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
 }
 
 function mib(bytes: number): string {

@@ -82,7 +82,7 @@ describe('the machine the agent runs on: journal lock, credentials file, termina
     // Each frame starts by returning to the line's start and clearing it.
     const frames = tty.stderr.split('\r\x1b[2K');
     expect(frames.some((f) => /^building progress_tty: [\d,]+ rows/.test(f))).toBe(true);
-    expect(frames.some((f) => /^uploading \S+: [\d.]+ MiB of [\d.]+ MiB 100%/.test(f))).toBe(true);
+    expect(frames.some((f) => /^uploading \S+: [\d.]+ MiB of [\d.]+ MiB \[#{20}\] 100%/.test(f))).toBe(true);
     expect(tty.stderr).not.toContain('"msg":"uploading"');
     for (const [dataset, io, extra] of [
       ['progress_pipe', { isTTY: false }, []],

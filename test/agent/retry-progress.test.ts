@@ -73,8 +73,8 @@ describe('progress', () => {
     const frames = screen.split('\r\x1b[2K');
     expect(frames).toEqual([
       '',
-      'building alpha: 0 rows, 0.0 MiB CSV 0%',
-      'building alpha: 5,000 rows, 3.0 MiB CSV 50% ETA 2s',
+      'building alpha: 0 rows, 0.0 MiB CSV [--------------------] 0%',
+      'building alpha: 5,000 rows, 3.0 MiB CSV [##########----------] 50% ETA 2s',
       '',
     ]);
   });
