@@ -21,7 +21,12 @@ export class BinReaderPool {
   constructor(fields: readonly string[], size = defaultReaders()) {
     const url = new URL('./bin-reader-worker.mjs', import.meta.url);
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(url, { workerData: { fields } });
+      // A reader allocates little on its own heap (the values are external and leave with each reply), so a
+      // small young generation keeps each thread's footprint small.
+      const worker = new Worker(url, {
+        workerData: { fields },
+        resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      });
       worker.on('message', (m: { id: number; read: WindowRead }) =>
         this.settle(m.id, (p) => p.resolve(m.read)),
       );

@@ -39,12 +39,13 @@ export interface InspectionReport {
 
 /**
  * The quality rules, shared by the agent (before upload) and ingest (before commit). Streaming: rows are
- * observed one at a time, memory grows with distinct (date, instrument) keys, not with values.
+ * observed one at a time, memory grows with dates × distinct instruments (a bit each), not with values.
  */
 export class BatchInspector {
   private readonly log = new FindingLog();
   private readonly stats: DateStats;
-  private readonly seen = new Set<number>();
+  /** Per date index, a bitset of the instrument ids seen on it: 1 bit per (date, instrument), not a Set entry. */
+  private readonly seen: Uint8Array[] = [];
   private readonly instrumentIds = new Map<string, number>();
   private rows = 0;
   private infinities = 0;
@@ -126,10 +127,18 @@ export class BatchInspector {
       id = this.instrumentIds.size;
       this.instrumentIds.set(instrument, id);
     }
-    // 2^21 instruments per date and 2^31 dates fit a safe integer key: no string per row.
-    const key = dateIndex * 2097152 + id;
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
+    // A bit per (date, instrument): 250 days × 5000 instruments is 156 KiB, where a Set of keys took ~40 MiB.
+    let bits = this.seen[dateIndex];
+    if (bits === undefined || bits.length * 8 <= id) {
+      const grown = new Uint8Array(Math.max(64, (bits?.length ?? 0) * 2, (id >> 3) + 1));
+      if (bits !== undefined) grown.set(bits);
+      bits = grown;
+      this.seen[dateIndex] = bits;
+    }
+    const mask = 1 << (id & 7);
+    const byte = bits[id >> 3] as number;
+    if ((byte & mask) !== 0) return false;
+    bits[id >> 3] = byte | mask;
     return true;
   }
 
