@@ -26,16 +26,31 @@ export function checkWatchOptions(options: WatchOptions): void {
     const stray = QLIB_ONLY.find(([key]) => options[key] !== undefined);
     if (stray !== undefined) throw new UsageError(`${stray[1]} applies to --qlib-dir`);
   } else {
-    const request: SourceRequest = { path: qlibDir, from: 'qlib', dataset: options.dataset, sinceLast: true };
-    if (options.fields !== undefined) request.fields = options.fields;
-    if (options.market !== undefined) request.market = options.market;
-    if (options.instruments !== undefined) request.instruments = options.instruments;
-    checkRequest(request);
-    if (options.calendarDataset !== undefined)
-      checkRequest({ path: qlibDir, from: 'calendar', dataset: options.calendarDataset, sinceLast: true });
+    const { calendar, factors } = qlibRequests(options, qlibDir);
+    checkRequest(factors);
+    if (calendar !== undefined) checkRequest(calendar);
   }
   if (exportDir !== undefined) checkRequest({ path: exportDir, from: 'csv', dataset: options.dataset });
   if (qlibDir !== undefined) checkProviderDir(resolve(qlibDir));
   if (exportDir !== undefined && !(existsSync(exportDir) && statSync(exportDir).isDirectory()))
     throw new TerminalError('EXPORT_DIR_NOT_FOUND', `export directory ${resolve(exportDir)} does not exist`);
+}
+
+/** What each qlib round pushes: the calendar (with --calendar-dataset), then the factors since the last date. */
+export function qlibRequests(
+  options: WatchOptions,
+  qlibDir: string,
+): { calendar?: SourceRequest; factors: SourceRequest } {
+  const factors: SourceRequest = { path: qlibDir, from: 'qlib', dataset: options.dataset, sinceLast: true };
+  if (options.fields !== undefined) factors.fields = options.fields;
+  if (options.market !== undefined) factors.market = options.market;
+  if (options.instruments !== undefined) factors.instruments = options.instruments;
+  if (options.calendarDataset === undefined) return { factors };
+  const calendar: SourceRequest = {
+    path: qlibDir,
+    from: 'calendar',
+    dataset: options.calendarDataset,
+    sinceLast: true,
+  };
+  return { calendar, factors };
 }

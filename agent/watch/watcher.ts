@@ -4,9 +4,10 @@ import { PipelineError } from '../../core/errors.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
 import { pushSource, resumePending } from '../push.js';
-import { openSource, type SourceRequest } from '../sources/source-request.js';
+import { openSource } from '../sources/source-request.js';
 import { ChangeMonitor } from './change-monitor.js';
 import { type ExportMemory, pushExports } from './export-round.js';
+import { qlibRequests } from './watch-options.js';
 import { reportFailure, reportPush } from './watch-report.js';
 
 export interface WatchOptions {
@@ -82,19 +83,11 @@ async function round(ctx: AgentContext, monitor: ChangeMonitor, work: () => Prom
 /** The calendar (with --calendar-dataset), then the factors since the last pushed date. */
 async function pushQlib(ctx: AgentContext, options: WatchOptions, out: Output): Promise<boolean> {
   const root = options.qlibDir as string;
+  const { calendar, factors } = qlibRequests(options, root);
   try {
-    if (options.calendarDataset !== undefined) {
-      const source = await openSource(
-        { path: root, from: 'calendar', dataset: options.calendarDataset, sinceLast: true },
-        ctx.journal,
-      );
-      reportPush(out, await pushSource(ctx, source));
+    for (const request of calendar === undefined ? [factors] : [calendar, factors]) {
+      reportPush(out, await pushSource(ctx, await openSource(request, ctx.journal)));
     }
-    const request: SourceRequest = { path: root, from: 'qlib', dataset: options.dataset, sinceLast: true };
-    if (options.fields !== undefined) request.fields = options.fields;
-    if (options.market !== undefined) request.market = options.market;
-    if (options.instruments !== undefined) request.instruments = options.instruments;
-    reportPush(out, await pushSource(ctx, await openSource(request, ctx.journal)));
     return false;
   } catch (error) {
     if (!(error instanceof PipelineError)) throw error;
