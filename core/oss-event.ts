@@ -2,7 +2,7 @@ import { type Problem, TerminalError } from './errors.js';
 
 /**
  * The OSS event as Function Compute 3.0 delivers it to an OSS-triggered function
- * (reference: alicloud.md §2; devsapp/fc3 event-template/oss.json). `eventName` has no `oss:` prefix,
+ * (devsapp/fc3 event-template/oss.json). `eventName` has no `oss:` prefix,
  * `eTag` is upper-case hex without quotes, `objectMeta` is optional (older events lack it).
  */
 export interface OssEventRecord {

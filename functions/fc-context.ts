@@ -1,6 +1,6 @@
 /**
- * The part of FC 3.0's handler `context` the functions use (alicloud.md §1,
- * https://help.aliyun.com/zh/functioncompute/context): the request id (shared by async retries of one event),
+ * The part of FC 3.0's handler `context` the functions use
+ * (https://help.aliyun.com/zh/functioncompute/context): the request id (shared by async retries of one event),
  * the STS credentials of the function's role, and where it runs.
  */
 export interface FcContext {

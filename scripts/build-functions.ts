@@ -1,7 +1,7 @@
 /**
  * Bundle every functions/<name>/index.ts into dist/functions/<name>/index.js: one CommonJS file with its
  * dependencies (esbuild, platform node, target node20) and a package.json saying so, which is what s.yaml's
- * `code: ./dist/functions/<name>` + `handler: index.handler` deploys to the nodejs20 runtime (alicloud.md §1).
+ * `code: ./dist/functions/<name>` + `handler: index.handler` deploys to the nodejs20 runtime (https://help.aliyun.com/document_detail/156876.html).
  * `npm run build` runs it after tsc; the test setup and the demo call buildFunctions() directly.
  */
 

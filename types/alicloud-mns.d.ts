@@ -1,6 +1,6 @@
 /**
  * Types for `@alicloud/mns` 1.2.0, which ships none. Written from node_modules/@alicloud/mns/lib/client.js
- * and lib/helper.js (see /work/shared/reference/alicloud.md §6).
+ * and lib/helper.js (https://github.com/aliyun/mns-nodejs-sdk).
  *
  * - Every call resolves to `{ code, headers, body }`; `body` is parsed only from text/xml or application/xml
  *   responses, each element's text becoming a string (nested lists become arrays of objects).

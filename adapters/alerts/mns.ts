@@ -39,7 +39,7 @@ export function createMnsClient(settings: MnsSettings): MNS {
 
 /**
  * Publishes to an MNS topic. The body is base64: @alicloud/mns 1.2.0 writes values into its XML unescaped
- * (alicloud.md §6), and base64 is what MNS's own docs ask for. The tag is the MessageTag.
+ * (@alicloud/mns lib/client.js), and base64 is what MNS's own docs ask for. The tag is the MessageTag.
  */
 export class MnsAlertPublisher implements AlertPublisher {
   constructor(

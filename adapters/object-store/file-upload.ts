@@ -4,7 +4,7 @@ import { endpointHost } from './client.js';
 import { translateOssError } from './errors.js';
 
 /**
- * ali-oss's resumable multipart state (alicloud.md §7): `file` is the PATH of the uploaded file, so the
+ * ali-oss's resumable multipart state (ali-oss lib/managed-upload.js): `file` is the PATH of the uploaded file, so the
  * checkpoint can be persisted as JSON and handed back after a crash to send only the missing parts.
  */
 export interface UploadCheckpoint {

@@ -3,7 +3,7 @@ import type { WindowRead } from './bin-window.mjs';
 
 /**
  * One qlib feature file: little-endian float32, element 0 the start index into the calendar, then the
- * values for calendar[start … start+n-1] (reference/qlib.md E1: dump_bin.py _data_to_bin,
+ * values for calendar[start … start+n-1] (microsoft/qlib scripts/dump_bin.py _data_to_bin,
  * file_storage.py FileFeatureStorage). Builds read only the calendar window they need (bin-window.mjs).
  */
 export interface FeatureSeries {

@@ -1,4 +1,4 @@
-// Reads one calendar window of an instrument's qlib feature files (reference/qlib.md E1: little-endian
+// Reads one calendar window of an instrument's qlib feature files (microsoft/qlib scripts/dump_bin.py: little-endian
 // float32, element 0 the start index into the calendar, then the values for calendar[start …]). A batch
 // build opens one file per (instrument, field) — 790k for 5000 × 158 — so the cost is syscalls, not bytes:
 // per file one open, one read into a reused scratch buffer and one close (a second read only for a file

@@ -18,7 +18,7 @@ const MAX_HEADER_ROWS = 5;
 
 /**
  * Reads the header rows pandas `DataFrame.to_csv` writes for a qlib handler's output (index
- * `datetime, instrument`, reference/qlib.md E3):
+ * `datetime, instrument`, microsoft/qlib qlib/contrib/data/handler.py):
  * - single-level columns: one row `datetime,instrument,KMID,KLEN,…`;
  * - MultiIndex columns: one row per level (`,,feature,feature,…,label` then `,,KMID,KLEN,…,LABEL0`), then
  *   a row of index names with the rest empty (`datetime,instrument,,,…`).

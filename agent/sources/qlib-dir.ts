@@ -4,7 +4,7 @@ import { isValidDate } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 
 /**
- * The parts of a qlib provider directory the agent reads (reference/qlib.md E1, scripts/dump_bin.py):
+ * The parts of a qlib provider directory the agent reads (microsoft/qlib scripts/dump_bin.py):
  * calendars/day.txt and instruments/<market>.txt. Timestamps `YYYY-MM-DD HH:MM:SS` are cut to the date:
  * the agent moves daily data only.
  */

@@ -9,7 +9,7 @@ import { ingestDeps } from './wiring.js';
 
 /**
  * FC 3.0 handler for the OSS trigger on incoming/…/manifest.json (s.yaml). The event is a Buffer of JSON
- * (alicloud.md §1-2). Outcomes are returned; a TransientError or an unknown error is thrown so FC retries,
+ * (https://help.aliyun.com/document_detail/156876.html; devsapp/fc3 event-template/oss.json). Outcomes are returned; a TransientError or an unknown error is thrown so FC retries,
  * then tells the onFailure destination. An event that is not an OSS event cannot be fixed by retrying: logged, dropped.
  * Every record is processed even when one fails; the first error is thrown after the last record, and FC's retry
  * redelivers them all: the ledger makes the ones already settled no-ops.

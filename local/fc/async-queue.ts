@@ -22,7 +22,7 @@ export interface AsyncQueueOptions {
 }
 
 /**
- * Async invocation, FC-style (alicloud.md §2-3): accepted at once, run at least once, retried up to
+ * Async invocation, FC-style (https://help.aliyun.com/document_detail/422720.htm): accepted at once, run at least once, retried up to
  * maxAsyncRetryAttempts after a failure (thrown error, crash, timeout), dropped once older than
  * maxAsyncEventAgeInSeconds; then the destination record goes to onFailure (or onSuccess).
  * Condition names: the error type (UnhandledInvocationError / FunctionTimeout), `Expired` for an event

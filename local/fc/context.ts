@@ -2,7 +2,7 @@ import type { FunctionSpec } from './function-spec.js';
 
 /**
  * The `context` FC passes to a handler, minus `logger` (the worker adds it since functions cannot cross
- * the IPC channel). Fields per https://help.aliyun.com/zh/functioncompute/context (alicloud.md §1).
+ * the IPC channel). Fields per https://help.aliyun.com/zh/functioncompute/context.
  */
 export interface ContextData {
   requestId: string;

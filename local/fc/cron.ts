@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { TerminalError } from '../../core/errors.js';
 
 /**
- * FC timer trigger schedules (alicloud.md §3; https://help.aliyun.com/document_detail/171746.html):
+ * FC timer trigger schedules (https://help.aliyun.com/document_detail/171746.html):
  * a 6-field cron `Seconds Minutes Hours Day-of-month Month Day-of-week`, evaluated in UTC unless
  * prefixed with `CRON_TZ=<IANA zone> `, or `@every <n>(h|m|s)` (Go-style, e.g. `@every 1h30m`).
  */

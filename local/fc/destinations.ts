@@ -2,7 +2,7 @@ import MNS from '@alicloud/mns';
 import type { Logger } from '../../core/logger.js';
 
 /**
- * Async invocation destinations (alicloud.md §3; https://help.aliyun.com/document_detail/422720.htm):
+ * Async invocation destinations (https://help.aliyun.com/document_detail/422720.htm):
  * after the last failed attempt (or a success, if configured) FC sends this record to an MNS topic or
  * queue, or invokes another function with it as the event.
  */
@@ -81,7 +81,7 @@ export class DestinationSender {
 
 /**
  * FC puts the record's JSON text in the message body as is (not base64). @alicloud/mns writes values into
- * its XML unescaped (alicloud.md §6), so escape here; the service stores and delivers the unescaped text.
+ * its XML unescaped (@alicloud/mns lib/client.js), so escape here; the service stores and delivers the unescaped text.
  */
 function body(json: string): { MessageBody: string } {
   return { MessageBody: json.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') };

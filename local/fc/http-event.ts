@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { InvokeResult } from './invocation.js';
 
 /**
- * FC 3.0's HTTP trigger event and response mapping (alicloud.md §1; devsapp/fc3 event-template
+ * FC 3.0's HTTP trigger event and response mapping (devsapp/fc3 event-template
  * http.json; https://help.aliyun.com/zh/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function).
  */
 export interface HttpEventContext {

@@ -1,5 +1,5 @@
 /**
- * What one invocation produces, as FC reports it (alicloud.md §1; FC error handling for Node.js:
+ * What one invocation produces, as FC reports it (FC error handling for Node.js:
  * https://www.alibabacloud.com/help/en/functioncompute/fc/error-handling-nodejs).
  */
 

@@ -2,7 +2,7 @@ import { TerminalError } from '../../core/errors.js';
 import type { OssEventRecord } from '../../core/oss-event.js';
 import type { FunctionSpec, TriggerSpec } from './function-spec.js';
 
-/** An OSS trigger reduced to what decides delivery (alicloud.md §2). */
+/** An OSS trigger reduced to what decides delivery (devsapp/fc3 event-template/oss.json). */
 export interface OssTriggerRule {
   fn: string;
   triggerName: string;

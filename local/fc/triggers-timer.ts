@@ -22,7 +22,7 @@ export function timerRule(spec: FunctionSpec, trigger: TriggerSpec): TimerRule {
   };
 }
 
-/** Timer event (alicloud.md §3): `{"triggerTime":"2023-12-26T07:49:00Z","triggerName":…,"payload":…}`. */
+/** Timer event (https://help.aliyun.com/document_detail/171746.html): `{"triggerTime":"2023-12-26T07:49:00Z","triggerName":…,"payload":…}`. */
 export function timerEventPayload(rule: TimerRule, at: Date): Buffer {
   const triggerTime = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return Buffer.from(JSON.stringify({ triggerTime, triggerName: rule.triggerName, payload: rule.payload }));

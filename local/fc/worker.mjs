@@ -1,6 +1,6 @@
 // One FC instance: a child process that loads the function's code and serves one request at a time
 // over IPC (instance.ts is the other side). Plain JS so it runs under bare `node` with exactly the
-// function's environment, like the nodejs20 runtime's bootstrap (alicloud.md §1).
+// function's environment, like the nodejs20 runtime's bootstrap (https://help.aliyun.com/document_detail/156876.html).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

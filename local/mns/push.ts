@@ -10,7 +10,7 @@ import type { MnsStore } from './store.js';
 
 /**
  * Retry of a failed push. `attempts` counts every try, the first included. The cloud's BACKOFF_RETRY
- * is 3 retries 10–20 s apart (alicloud.md §6); EXPONENTIAL_DECAY_RETRY here doubles the delay each
+ * is 3 retries 10–20 s apart (https://www.alibabacloud.com/help/en/mns/user-guide/notifystrategy); EXPONENTIAL_DECAY_RETRY here doubles the delay each
  * time instead of running 176 retries over a day.
  */
 export interface PushRetry {

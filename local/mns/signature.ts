@@ -22,7 +22,7 @@ export interface SignableRequest {
 /** The service rejects requests whose date is more than 15 minutes off (MNS common parameters doc). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/** MNS's Content-MD5 is base64 of the *hex* digest, not of the raw digest (alicloud.md §6, SDK buildHeaders). */
+/** MNS's Content-MD5 is base64 of the *hex* digest, not of the raw digest (@alicloud/mns lib/client.js buildHeaders). */
 export function contentMd5(body: string | Buffer): string {
   const hex = createHash('md5').update(body).digest('hex');
   return Buffer.from(hex, 'utf8').toString('base64');

@@ -92,7 +92,7 @@ function topicAttributes(ctx: RouteContext, name: string): RouteReply {
   return { status: 200, xml };
 }
 
-/** PublishMessage: 201 with MessageId and the upper-case hex MD5 of the body (alicloud.md §6). */
+/** PublishMessage: 201 with MessageId and the upper-case hex MD5 of the body (https://www.alibabacloud.com/help/en/mns/developer-reference/api-mns-2015-06-06-dir). */
 function publish(ctx: RouteContext, req: RouteRequest, topicName: string): RouteReply {
   const topic = ctx.store.topic(topicName);
   const fields = bodyFields(req.body, 'Message');

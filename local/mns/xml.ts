@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MnsApiError } from './api-error.js';
 
-/** Every MNS document lives in this namespace (alicloud.md §6). */
+/** Every MNS document lives in this namespace (https://www.alibabacloud.com/help/en/mns/developer-reference/api-mns-2015-06-06-dir). */
 export const MNS_NAMESPACE = 'http://mns.aliyuncs.com/doc/v1/';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';

@@ -31,7 +31,7 @@ export function parseRequestLine(url: string): RequestLine {
 }
 
 /**
- * Every reading of (Host, path) that ali-oss can produce (alicloud.md §7 "Addressing"):
+ * Every reading of (Host, path) that ali-oss can produce (ali-oss 6.x lib/client.js _getReqUrl, lib/common/utils/getReqUrl.js):
  * - IP endpoint: path `/<key>`, bucket in `Host: <bucket>.oss-<region>.aliyuncs.com`;
  * - `sldEnable: true`: path `/<bucket>/<key>` (with an IP endpoint the Host still names the bucket);
  * - virtual-hosted: `Host: <bucket>.<anything>`, path `/<key>`.

@@ -21,7 +21,7 @@ export interface ObjectCreated {
 }
 
 /**
- * One record exactly as FC 3.0 delivers it to an OSS-triggered function (alicloud.md §2): eventName without
+ * One record exactly as FC 3.0 delivers it to an OSS-triggered function (devsapp/fc3 src/subCommands/trigger-template/event-template/oss.json): eventName without
  * the `oss:` prefix, eTag upper-case hex without quotes (`<HEX>-<n>` for multipart), userMeta keys with
  * their `x-oss-meta-` prefix, deltaSize = new size − old size.
  */

@@ -13,7 +13,7 @@ import {
 import { ossError } from './oss-error.js';
 
 /**
- * Header signature V1 (alicloud.md §7, ali-oss lib/common/signUtils.js buildCanonicalString):
+ * Header signature V1 (ali-oss lib/common/signUtils.js buildCanonicalString):
  * StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedOSSHeaders CanonicalizedResource,
  * where Date is x-oss-date when present and the resource is `/<bucket>/<decoded key>` plus signed sub-resources.
  */

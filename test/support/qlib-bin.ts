@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 
-/** qlib .bin files as dump_bin writes them (reference/qlib.md E1), independent of the agent's reader. */
+/** qlib .bin files as dump_bin writes them (microsoft/qlib scripts/dump_bin.py), independent of the agent's reader. */
 
 /** Write a .bin exactly as dump_bin does: float32 LE, element 0 the start index. */
 export function writeBin(path: string, start: number, values: ArrayLike<number>): void {

@@ -8,7 +8,7 @@ export { readBin, writeBin } from './qlib-bin.js';
 export { createRandom, normal } from './seeded-random.js';
 
 /**
- * A generator of synthetic but realistic qlib provider directories (reference/qlib.md E1), shared by the
+ * A generator of synthetic but realistic qlib provider directories (microsoft/qlib scripts/dump_bin.py), shared by the
  * agent tests, the bench and the demo. Deterministic: the same options give byte-identical files.
  *
  *   calendars/day.txt                    business days, one `YYYY-MM-DD` per line
@@ -23,7 +23,7 @@ export { createRandom, normal } from './seeded-random.js';
 
 export const DEFAULT_FIELDS = ['open', 'close', 'high', 'low', 'volume', 'factor'] as const;
 
-/** Alpha158's 158 feature names in qlib's order (reference/qlib.md E3). */
+/** Alpha158's 158 feature names in qlib's order (microsoft/qlib qlib/contrib/data/handler.py). */
 export const ALPHA158_FIELDS: readonly string[] = [
   ...['KMID', 'KLEN', 'KMID2', 'KUP', 'KUP2', 'KLOW', 'KLOW2', 'KSFT', 'KSFT2'],
   ...['OPEN0', 'HIGH0', 'LOW0', 'VWAP0'],
