@@ -17,7 +17,15 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   agent: ['core', 'adapters', 'agent'],
   local: ['core', 'adapters', 'functions', 'local'],
 };
-const CORE_BUILTINS = ['node:crypto', 'node:buffer', 'node:stream', 'node:string_decoder', 'node:util'];
+// zod is pure (no I/O, no clock): core describes its boundary inputs with it (core/schema.ts).
+const CORE_BUILTINS = [
+  'node:crypto',
+  'node:buffer',
+  'node:stream',
+  'node:string_decoder',
+  'node:util',
+  'zod',
+];
 
 function sourceFiles(dir: string): string[] {
   let entries: string[];
