@@ -126,6 +126,32 @@ describe('manifest v1', () => {
     expect(problemsOf({ ...valid(), ...patch })).toContain(expected);
   });
 
+  it('rejects a manifest that repeats a key, at any level, naming each repeated key (MANIFEST_DUPLICATE_KEY)', () => {
+    const text = formatManifest(valid())
+      .replace('"rowCount": 4,', '"rowCount": 4,\n  "rowCount": 400,')
+      .replace('"bytes": 143,', '"bytes": 143,\n    "bytes": 143,')
+      .replace('"type": "float64"', '"type": "float64", "name": "ROC10"');
+    expect(problemsOf(text)).toEqual([
+      'MANIFEST_DUPLICATE_KEY $.columns[1].name',
+      'MANIFEST_DUPLICATE_KEY $.rowCount',
+      'MANIFEST_DUPLICATE_KEY $.payload.bytes',
+    ]);
+    let error: unknown;
+    try {
+      parseManifest(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'MANIFEST_INVALID' });
+    expect((error as Error).message).toContain('$.rowCount: repeats a key of its object');
+  });
+
+  it('reports repeated keys together with every other problem', () => {
+    const m = { ...valid(), rowCount: 0 };
+    const text = JSON.stringify(m).replace('"kind":"factors"', '"kind":"factors","kind":"factors"');
+    expect(problemsOf(text).sort()).toEqual(['MANIFEST_DUPLICATE_KEY $.kind', 'MANIFEST_VALUE $.rowCount']);
+  });
+
   it('rejects input that is not JSON, or not an object', () => {
     expect(problemsOf('{"formatVersion": 1,')).toEqual(['MANIFEST_NOT_JSON']);
     expect(problemsOf('[]')).toEqual(['MANIFEST_TYPE $']);

@@ -119,6 +119,29 @@ describe('ingest: payload and manifest checks', () => {
     expect(ledger).toEqual({ kind: 'factors', dataset: 'p_manifest', content_sha256: null, date_end: null });
   });
 
+  it("a manifest that repeats a key is rejected with the repeated key's path, even when it is otherwise valid", async () => {
+    const batch = goodBatch('p_dupkey');
+    // Read "last wins", this manifest would claim another row count than the one its producer checked.
+    const manifestText = batch.manifestText.replace(
+      `"rowCount": ${batch.manifest.rowCount},`,
+      `"rowCount": ${batch.manifest.rowCount},\n  "rowCount": ${batch.manifest.rowCount + 1},`,
+    );
+    expect(manifestText).not.toBe(batch.manifestText);
+    const duplicated = { ...batch, manifestText };
+    await env.upload(duplicated);
+    const reason = await expectRejected(duplicated, 'MANIFEST_INVALID');
+    expect(reason.manifestProblems).toEqual([
+      expect.objectContaining({ code: 'MANIFEST_DUPLICATE_KEY', path: '$.rowCount' }),
+    ]);
+    const [count] = await env.query("SELECT COUNT(*) AS n FROM batches WHERE dataset = 'p_dupkey'");
+    expect(Number(count?.n)).toBe(1);
+    expect(
+      await env.query(
+        "SELECT table_name FROM information_schema.TABLES WHERE table_schema = DATABASE() AND table_name = 'f_p_dupkey'",
+      ),
+    ).toEqual([]);
+  });
+
   it('a manifest that is not JSON, or describes another batch than its key, is rejected', async () => {
     const notJson = { ...goodBatch('p_notjson'), manifestText: '{"formatVersion": 1,' };
     await env.upload(notJson);
