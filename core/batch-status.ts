@@ -4,7 +4,7 @@ import { TerminalError } from './errors.js';
 import { isDatasetName } from './identifiers.js';
 import { readJsonDocument } from './json-document.js';
 import { BATCH_KINDS, type BatchKind, parseKey } from './keys.js';
-import { checkWith } from './schema.js';
+import { checkWith, formatVersionOne } from './schema.js';
 
 /**
  * The outcome ingest publishes for a batch at `status/<kind>/<dataset>/<batch-id>.json` (keys.ts
@@ -41,10 +41,7 @@ const batchId = z.string().refine(isBatchId, 'must be a batch id');
 /** The status object as a zod schema (read with core/schema.ts checkWith; docs/batch-format.md §5). */
 export const BatchStatusSchema = z
   .strictObject({
-    formatVersion: z.custom<1>((v) => v === 1, {
-      message: 'must be 1 (this reader knows format v1 only)',
-      params: { kind: 'VERSION' },
-    }),
+    formatVersion: formatVersionOne,
     batchId,
     kind: z.enum(BATCH_KINDS, { error: `must be one of ${BATCH_KINDS.join(', ')}` }),
     dataset: z.string().refine(isDatasetName, 'must match ^[a-z][a-z0-9_]{0,47}$'),

@@ -3,6 +3,7 @@ import { isBatchId } from './batch-id.js';
 import { isValidDate } from './csv/index.js';
 import { COLUMN_PATTERN, columnKey, DATASET_PATTERN, isColumnName, isDatasetName } from './identifiers.js';
 import { BATCH_KINDS, type BatchKind, formatBatchKey } from './keys.js';
+import { formatVersionOne } from './schema.js';
 
 /**
  * Manifest format v1 as a zod schema: the one description the parser checks with (core/schema.ts checkWith)
@@ -52,12 +53,7 @@ const payload = z.strictObject({
 
 export const ManifestSchema = z
   .strictObject({
-    formatVersion: z
-      .custom<1>((v) => v === 1, {
-        message: 'must be 1 (this reader knows format v1 only)',
-        params: { kind: 'VERSION' },
-      })
-      .meta({ type: 'integer', const: 1 }),
+    formatVersion: formatVersionOne,
     batchId: z
       .string()
       .refine(isBatchId, 'must be <yyyymmdd>T<hhmmssmmm>Z-<suffix>')

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Problem } from './errors.js';
 
 /**
@@ -16,6 +16,16 @@ export interface CheckOptions {
   /** Rename kinds, e.g. `{ FORMAT: 'VALUE', RANGE: 'VALUE' }` for a reader that documents one code for both. */
   kinds?: Readonly<Record<string, string>>;
 }
+
+/** `formatVersion` of a v1 document: anything but 1 (absent too) is `<PREFIX>_VERSION`. */
+export const formatVersionOne = z
+  .unknown()
+  .refine((v) => v === 1, {
+    message: 'must be 1 (this reader knows format v1 only)',
+    params: { kind: 'VERSION' },
+  })
+  .transform((): 1 => 1)
+  .meta({ type: 'integer', const: 1 });
 
 /** Check `input` against `schema`; every problem at once (never throws for bad input). */
 export function checkWith<S extends z.ZodType>(
