@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../agent/journal/entry.js';
 import { Journal } from '../../agent/journal/journal.js';
 import { generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
@@ -16,7 +16,9 @@ describe('kill -9 during a multipart upload', () => {
   const parts = () =>
     h.traffic.requests.filter((r) => r.method === 'PUT' && r.query.partNumber !== undefined);
 
-  beforeAll(async () => {
+  // Each test its own store, journal and qlib directory: a push one test makes must not be "already uploaded"
+  // for another.
+  beforeEach(async () => {
     h = await startAgentHarness({ multipartThreshold: 200_000, partSize: PART, parallel: 1 });
     fixture = generateQlibDir({
       root: join(h.dir, 'qlib'),
@@ -26,7 +28,7 @@ describe('kill -9 during a multipart upload', () => {
       seed: 11,
     });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await h.close();
   });
 
@@ -72,6 +74,9 @@ describe('kill -9 during a multipart upload', () => {
   });
 
   it('sends nothing when the same data is pushed again', async () => {
+    const first = await h.run(args());
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).status).toBe('uploaded');
     h.traffic.requests.length = 0;
     const again = await h.run(args());
     expect(again.code).toBe(0);

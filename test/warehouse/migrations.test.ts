@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, splitStatements } from '../../adapters/warehouse/migrations.js';
 import { TerminalError } from '../../core/errors.js';
 import { createTestDatabase, MIGRATIONS_DIR, quietLogger, type TestDatabase } from '../support/mysql.js';
@@ -49,11 +49,12 @@ async function tablesNamedInCode(): Promise<string[]> {
 }
 
 describe('migrations', () => {
+  // A fresh, empty database per test: what one test applies must not be what another starts from.
   let db: TestDatabase;
-  beforeAll(async () => {
+  beforeEach(async () => {
     db = await createTestDatabase('migrations', { migrate: false });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await db.drop();
   });
 
@@ -68,6 +69,7 @@ describe('migrations', () => {
   });
 
   it('creates every table the code names', async () => {
+    await migrate(db.pool, await loadMigrations(MIGRATIONS_DIR), quietLogger);
     const tables = await tableNames(db);
     const named = await tablesNamedInCode();
     expect(named.length).toBeGreaterThan(0);
@@ -82,6 +84,7 @@ describe('migrations', () => {
 
   it('refuses an applied migration whose file changed', async () => {
     const migrations = await loadMigrations(MIGRATIONS_DIR);
+    await migrate(db.pool, migrations, quietLogger);
     const changed = migrations.map((m, i) => (i === 0 ? { ...m, checksum: '0'.repeat(64) } : m));
     await expect(migrate(db.pool, changed, quietLogger)).rejects.toMatchObject({ code: 'MIGRATION_CHANGED' });
   });
