@@ -1,0 +1,138 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentContext } from '../context.js';
+import { uploadArtifact } from './artifact-upload.js';
+import type { ArtifactPolicy } from './artifacts.js';
+import { type ChangedRun, collectRuns } from './collect-runs.js';
+import { RunJournal } from './run-journal.js';
+import { journalRunsBatch, openRunsPayload, uploadRunsBatch } from './runs-batch.js';
+import type { MlflowStore } from './store-model.js';
+
+export interface PushRunsOptions {
+  dataset: string;
+  policy: ArtifactPolicy;
+  configFile: { name: string; text: string } | undefined;
+  only: readonly string[];
+}
+
+export type PushRunsResult =
+  | {
+      status: 'uploaded' | 'already-uploaded';
+      batchId: string;
+      kind: 'experiments';
+      dataset: string;
+      experiments: number;
+      runs: number;
+      unchanged: number;
+      lines: number;
+      bytes: number;
+      artifacts: { uploaded: number; present: number; bytes: number; listed: number };
+      warnings: string[];
+    }
+  | { status: 'unchanged'; kind: 'experiments'; dataset: string; runs: 0; unchanged: number }
+  | { status: 'empty'; kind: 'experiments'; dataset: string; reason: string };
+
+/**
+ * push-runs (docs/agent.md): read the MLflow store, keep the runs that changed since the last push, upload their
+ * artifacts (before the batch: a loaded row never points at a missing object), then the batch — its payload, its
+ * manifest last — and remember what was sent. Nothing changed: nothing is sent.
+ */
+export async function pushRuns(
+  ctx: AgentContext,
+  store: MlflowStore,
+  o: PushRunsOptions,
+): Promise<PushRunsResult> {
+  const journal = RunJournal.open(ctx.journal.dir, o.dataset);
+  const payload = openRunsPayload(ctx.journal.spoolDir);
+  let collected: Awaited<ReturnType<typeof collectRuns>>;
+  try {
+    collected = await collectRuns(store, journal, {
+      ...o,
+      write: (lines) => payload.write(lines),
+      onRun: (i, n) => ctx.progress.build(o.dataset, i, 0, i / n),
+    });
+  } catch (error) {
+    payload.discard();
+    throw error;
+  } finally {
+    ctx.progress.done();
+  }
+  const { runs, unchanged, experimentLines } = collected;
+  if (experimentLines.length === 0) {
+    payload.discard();
+    return {
+      status: 'empty',
+      kind: 'experiments',
+      dataset: o.dataset,
+      reason: `no experiments in ${store.location}`,
+    };
+  }
+  if (runs.length === 0 && !collected.experimentsChanged) {
+    payload.discard();
+    journal.save();
+    return { status: 'unchanged', kind: 'experiments', dataset: o.dataset, runs: 0, unchanged };
+  }
+  const built = await payload.finish(runs, ctx.now());
+  let artifacts: Awaited<ReturnType<typeof sendArtifacts>>;
+  try {
+    artifacts = await sendArtifacts(ctx, runs);
+  } catch (error) {
+    rmSync(built.path, { force: true });
+    throw error;
+  }
+  const batch = journalRunsBatch(ctx, o.dataset, store.location, built);
+  for (const run of runs) run.state.batchId = batch.entry.manifest.batchId;
+  journal.commit(
+    runs.map((r) => ({ runId: r.runId, state: r.state })),
+    collected.experimentsHash,
+  );
+  const done = await uploadRunsBatch(ctx, batch.entry, batch.existing);
+  return {
+    status: batch.existing ? 'already-uploaded' : 'uploaded',
+    batchId: done.manifest.batchId,
+    kind: 'experiments',
+    dataset: o.dataset,
+    experiments: experimentLines.length,
+    runs: runs.length,
+    unchanged,
+    lines: built.lines,
+    bytes: built.digest.bytes,
+    artifacts: { ...artifacts, listed: runs.reduce((n, r) => n + r.uploads.length, 0) },
+    warnings: built.warnings,
+  };
+}
+
+/** Every selected artifact of the changed runs, in run order; sizes summed for the report. */
+async function sendArtifacts(ctx: AgentContext, runs: readonly ChangedRun[]) {
+  const { settings } = ctx;
+  const deps = {
+    store: ctx.store,
+    dir: join(ctx.journal.dir, 'artifacts'),
+    logger: ctx.logger,
+    retry: {
+      attempts: settings.retries,
+      baseMs: settings.retryBaseMs,
+      ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+    },
+    multipart: {
+      threshold: settings.multipartThreshold,
+      partSize: settings.partSize,
+      parallel: settings.parallel,
+    },
+    onProgress: (key: string, sent: number, total: number) => ctx.progress.upload(key, sent, total),
+  };
+  const out = { uploaded: 0, present: 0, bytes: 0 };
+  try {
+    for (const run of runs) {
+      for (const artifact of run.uploads) {
+        if (await uploadArtifact(deps, artifact)) {
+          out.uploaded += 1;
+          out.bytes += artifact.bytes;
+        } else out.present += 1;
+      }
+    }
+  } finally {
+    ctx.progress.done();
+  }
+  return out;
+}
