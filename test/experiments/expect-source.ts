@@ -60,8 +60,9 @@ export async function expectRun(e: ExperimentsEnv, store: string, run: ModelRun)
     [run.id],
   );
   const stored: Record<string, unknown[]> = {};
-  for (const m of metrics)
-    (stored[m.metric_key] ??= []).push([Number(m.ts_ms), m.value, Number(m.step), m.non_finite]);
+  for (const m of metrics) {
+    stored[m.metric_key] = [...(stored[m.metric_key] ?? []), [Number(m.ts_ms), m.value, Number(m.step), m.non_finite]];
+  }
   const expected: Record<string, unknown[]> = {};
   for (const [key, points] of Object.entries(run.metrics)) {
     expected[key] = points.map(([ts, value, step]) => [
