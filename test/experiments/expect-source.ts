@@ -61,7 +61,9 @@ export async function expectRun(e: ExperimentsEnv, store: string, run: ModelRun)
   );
   const stored: Record<string, unknown[]> = {};
   for (const m of metrics) {
-    stored[m.metric_key] = [...(stored[m.metric_key] ?? []), [Number(m.ts_ms), m.value, Number(m.step), m.non_finite]];
+    const list = stored[m.metric_key] ?? [];
+    stored[m.metric_key] = list;
+    list.push([Number(m.ts_ms), m.value, Number(m.step), m.non_finite]);
   }
   const expected: Record<string, unknown[]> = {};
   for (const [key, points] of Object.entries(run.metrics)) {
