@@ -29,6 +29,7 @@ const MESSAGES: Record<string, string> = {
   EXP_CONFIG_HASH_MISMATCH: 'configs whose hash is not the SHA-256 of their text',
   EXP_RUN_UNKNOWN: 'metric or artifact lines before (or without) their run line',
   EXP_RUN_DUPLICATE: 'runs that appear twice in the batch',
+  EXP_RUN_OTHER_STORE: 'runs that another MLflow store (dataset) already loaded',
   EXP_METRIC_DUPLICATE: 'metrics that appear twice for one run',
   EXP_ARTIFACT_DUPLICATE: 'artifacts that appear twice for one run',
   EXP_LINE_TOO_LONG: 'lines longer than the limit',

@@ -115,6 +115,11 @@ export class LineApplier {
 
   private async applyRun(run: RunRecord, line: number): Promise<void> {
     const stored = await this.writer.storedRun(run.runId);
+    if (stored !== undefined && stored.store !== this.store) {
+      const message = `run ${run.runId} belongs to the MLflow store ${stored.store}: push it with --dataset ${stored.store}`;
+      this.inspector.problem({ code: 'EXP_RUN_OTHER_STORE', message, line, path: '$.runId', value: run.runId });
+      return;
+    }
     if (stored !== undefined && stored.batchId > this.batchId) {
       this.stale.add(run.runId);
       const detail = `run ${run.runId} was written by the later batch ${stored.batchId}; kept as it is`;
