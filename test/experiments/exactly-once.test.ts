@@ -54,8 +54,8 @@ describe('experiments batches: exactly once, all or nothing', () => {
     ]);
     expect(await env.ingest(broken)).toMatchObject({ status: 'rejected', code: 'EXP_METRIC_NOT_NUMBER' });
     expect(await params(runId)).toEqual({ a: '1', b: '2' });
-    const [{ n } = {}] = await env.query('SELECT COUNT(*) AS n FROM run_metrics WHERE run_id = ?', [runId]);
-    expect(Number(n)).toBe(2);
+    const [count] = await env.query('SELECT COUNT(*) AS n FROM run_metrics WHERE run_id = ?', [runId]);
+    expect(Number(count?.n)).toBe(2);
 
     const v2 = linesBatch(STORE, [
       experiment('1'),

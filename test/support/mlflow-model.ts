@@ -296,3 +296,43 @@ task:
                 test: [2017-01-01, 2020-08-01]
 `;
 }
+
+/** One small qrun-like run (the demo's): experiment "workflow", its YAML, qlib's figures, a few small artifacts. */
+export function qrunDemoModel(): MlflowModel {
+  const id = runId();
+  const run: ModelRun = {
+    id,
+    experimentId: '1',
+    name: 'lightgbm-alpha158',
+    status: 'FINISHED',
+    startTime: T0,
+    endTime: T0 + 1_800_000,
+    lifecycleStage: 'active',
+    params: lightgbmParams(),
+    tags: {
+      'mlflow.runName': 'lightgbm-alpha158',
+      'mlflow.user': 'quant',
+      hostname: 'research-01',
+      'qlib_sync.snapshot': 'cn_daily@demo',
+    },
+    metrics: {
+      ...qlibFigures(5, T0 + 1_700_000),
+      'train.l2': Array.from({ length: 100 }, (_, step) => [T0 + 1_000 + step * 50, 1 / (step + 1), step]),
+    },
+    artifacts: {
+      'workflow_config.yaml': Buffer.from(workflowYaml()),
+      'params.pkl': pickleLike(41, 120_000),
+      'pred.pkl': pickleLike(42, 30_000),
+      'sig_analysis/ic.pkl': pickleLike(43, 2_000),
+    },
+  };
+  const experiment: ModelExperiment = {
+    id: '1',
+    name: 'workflow',
+    lifecycleStage: 'active',
+    creationTime: T0 - 60_000,
+    lastUpdateTime: T0 - 60_000,
+    tags: {},
+  };
+  return { experiments: [experiment], runs: [run] };
+}
