@@ -1,9 +1,10 @@
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/digest.js';
 import type { MlflowModel, ModelRun } from '../support/mlflow-model.js';
 import { researchServerModel, workflowYaml } from '../support/mlflow-model.js';
-import { writeMlruns, writeRun } from '../support/mlruns-fixture.js';
+import { writeMlruns, writeMlrunsExperiments, writeRun } from '../support/mlruns-fixture.js';
 import { expectArtifacts, expectRun, expectWarehouseEqualsSource } from './expect-source.js';
 import { type ExperimentsEnv, experimentTables, startExperimentsEnv } from './harness.js';
 
@@ -182,6 +183,30 @@ describe.sequential('push-runs --mlruns, end to end into MariaDB', () => {
       result.batchId,
     ]);
     expect(JSON.parse(String(events[0]?.detail))).toMatchObject({ runsReplaced: 1 });
+    await expectWarehouseEqualsSource(e, STORE, model);
+  });
+
+  it('a run deleted later, and an experiment moved to .trash later, are marked deleted in RDS', async () => {
+    const rerun = run('lightgbm-alpha158-rerun');
+    rerun.lifecycleStage = 'deleted';
+    writeRun(mlruns, model, rerun);
+    const tuning = model.experiments.find(
+      (x) => x.name === 'lgb_tuning',
+    ) as MlflowModel['experiments'][number];
+    tuning.lifecycleStage = 'deleted';
+    tuning.lastUpdateTime = (tuning.lastUpdateTime ?? 0) + 1_000;
+    // MLflow's delete_experiment: the directory moves to .trash/ and its meta.yaml says deleted
+    renameSync(join(mlruns, '2'), join(mlruns, '.trash', '2'));
+    writeMlrunsExperiments(mlruns, model);
+    const pushed = await push();
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ status: 'uploaded', runs: 1 });
+    expect(await e.deliver()).toEqual([expect.objectContaining({ status: 'loaded' })]);
+    expect(await e.rows('SELECT lifecycle_stage FROM runs WHERE run_id = ?', [rerun.id])).toEqual([
+      { lifecycle_stage: 'deleted' },
+    ]);
+    expect(await e.rows('SELECT lifecycle_stage FROM run_summaries WHERE run_id = ?', [rerun.id])).toEqual([
+      { lifecycle_stage: 'deleted' },
+    ]);
     await expectWarehouseEqualsSource(e, STORE, model);
   });
 });

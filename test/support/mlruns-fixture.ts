@@ -15,6 +15,12 @@ const STATUS_NUMBER = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED
  * and deleted experiments under .trash/.
  */
 export function writeMlruns(root: string, model: MlflowModel): void {
+  writeMlrunsExperiments(root, model);
+  for (const run of model.runs) writeRun(root, model, run);
+}
+
+/** (Re)write every experiment's meta.yaml and tags, where its lifecycle stage puts it. */
+export function writeMlrunsExperiments(root: string, model: MlflowModel): void {
   for (const e of model.experiments) {
     const dir = experimentDir(root, model, e.id);
     const meta: Record<string, unknown> = {
@@ -28,7 +34,6 @@ export function writeMlruns(root: string, model: MlflowModel): void {
     writeYaml(join(dir, 'meta.yaml'), meta);
     for (const [key, value] of Object.entries(e.tags)) writeFile(join(dir, 'tags', key), value);
   }
-  for (const run of model.runs) writeRun(root, model, run);
 }
 
 /** Write (or rewrite) one run, as MLflow does while it runs and when it ends. */
