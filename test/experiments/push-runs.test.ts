@@ -1,10 +1,10 @@
-import { renameSync } from 'node:fs';
+import { renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/digest.js';
 import type { MlflowModel, ModelRun } from '../support/mlflow-model.js';
 import { researchServerModel, workflowYaml } from '../support/mlflow-model.js';
-import { writeMlruns, writeMlrunsExperiments, writeRun } from '../support/mlruns-fixture.js';
+import { runDir, writeMlruns, writeMlrunsExperiments, writeRun } from '../support/mlruns-fixture.js';
 import { expectArtifacts, expectRun, expectWarehouseEqualsSource } from './expect-source.js';
 import { type ExperimentsEnv, experimentTables, startExperimentsEnv } from './harness.js';
 
@@ -137,13 +137,20 @@ describe.sequential('push-runs --mlruns, end to end into MariaDB', () => {
     expect(order).toHaveLength(2);
   });
 
-  it('pushing again sends nothing and changes nothing', async () => {
+  it("pushing again sends nothing and changes nothing, even when a run's files were touched", async () => {
     const before = await experimentTables(e);
     const writes: string[] = [];
     e.faults.current = (req) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') writes.push(`${req.method} ${req.key}`);
       return undefined;
     };
+    // a run's files touched (rewritten with the same content): read again, found unchanged, not sent
+    const touched = run('lgb-long');
+    utimesSync(
+      join(runDir(mlruns, model, touched), 'params', 'model.class'),
+      new Date(),
+      new Date(Date.now() + 5_000),
+    );
     const again = await push();
     e.faults.current = undefined;
     expect(again.code).toBe(0);
