@@ -43,7 +43,7 @@ export async function pushRuns(
   o: PushRunsOptions,
 ): Promise<PushRunsResult> {
   const journal = RunJournal.open(ctx.journal.dir, o.dataset);
-  const payload = openRunsPayload(ctx.journal.spoolDir);
+  const payload = openRunsPayload(ctx.journal.spoolDir, o.dataset);
   let collected: Awaited<ReturnType<typeof collectRuns>>;
   try {
     collected = await collectRuns(store, journal, {

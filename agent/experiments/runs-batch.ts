@@ -27,7 +27,7 @@ export interface BuiltRuns {
  * bytes) → a temp file in the spool, every line checked on the way by the rules ingest applies (core/experiments).
  * A blocking finding stops the push before anything is uploaded.
  */
-export function openRunsPayload(spoolDir: string) {
+export function openRunsPayload(spoolDir: string, dataset: string) {
   const file = new PayloadFile(spoolDir);
   // The agent writes every experiment and config a run refers to into the same batch: nothing is "known" here.
   const inspector = new ExperimentsInspector(Number.NaN, sha256Hex);
@@ -47,7 +47,7 @@ export function openRunsPayload(spoolDir: string) {
       const findings = report.findings.filter((f) => f.code !== 'ROW_COUNT_MISMATCH');
       if (findings.some((f) => f.severity === 'block')) {
         rmSync(file.path, { force: true });
-        throw new BatchBlockedError('experiments', findings);
+        throw new BatchBlockedError(dataset, findings);
       }
       const warnings = findings.map((f) => `${f.code}: ${f.count}× ${f.message}`);
       return { path: file.path, digest, lines: report.lines, dateRange: dateRangeOf(runs, now), warnings };

@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { researchServerModel } from '../support/mlflow-model.js';
+import { writeMlruns, writeRun } from '../support/mlruns-fixture.js';
+import { type AgentHarness, startAgentHarness } from './agent-harness.js';
+
+/** push-runs' own checks: usage first (exit 2), then the store (exit 4); a blocked batch uploads nothing. */
+describe('qlib-sync push-runs: usage, input and the local rules', () => {
+  let h: AgentHarness;
+  beforeAll(async () => {
+    h = await startAgentHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it.each([
+    [['push-runs', '--dataset', 'x1'], 'give exactly one of --mlruns'],
+    [['push-runs', '--mlruns', 'a', '--mlflow-db', 'b', '--dataset', 'x1'], 'give exactly one of --mlruns'],
+    [['push-runs', '--mlruns', 'a', '--dataset', 'Bad-Name'], '--dataset "Bad-Name" must match'],
+    [['push-runs', '--mlruns', 'a', '--dataset', 'x1', '--artifacts', 'some'], "argument 'some' is invalid"],
+    [['push-runs', '--mlruns', 'a', '--dataset', 'x1', '--max-artifact-size', '3 apples'], 'expected a size'],
+  ])('%j is a usage error (exit 2) before the config is read', async (args, message) => {
+    const run = await h.run(args, { OSS_BUCKET: 'NOT A BUCKET' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('a missing store is exit 4 and names it', async () => {
+    const run = await h.run(['push-runs', '--mlruns', join(h.dir, 'nope'), '--dataset', 'x1']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('MLRUNS_NOT_FOUND');
+    const db = await h.run(['push-runs', '--mlflow-db', join(h.dir, 'nope.db'), '--dataset', 'x1']);
+    expect(db.code).toBe(4);
+    expect(db.stderr).toContain('MLFLOW_DB_NOT_FOUND');
+  });
+
+  it('a run the rules refuse (a param over 65,535 bytes) stops the push: exit 4, nothing uploaded', async () => {
+    const model = researchServerModel();
+    const mlruns = join(h.dir, 'mlruns-bad');
+    writeMlruns(mlruns, model);
+    const broken = model.runs[1];
+    if (broken === undefined) throw new Error('fixture without runs');
+    broken.params['model.kwargs.blob'] = 'x'.repeat(70_000);
+    writeRun(mlruns, model, broken);
+    h.traffic.requests.length = 0;
+    const run = await h.run(['push-runs', '--mlruns', mlruns, '--dataset', 'x1', '--artifacts', 'none']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('x1: the batch breaks the quality rules; nothing was uploaded');
+    expect(run.stderr).toContain('EXP_PARAM_TOO_LONG');
+    expect(h.puts()).toEqual([]);
+  });
+
+  it('--help teaches the stores, the policy and what changed means', async () => {
+    const run = await h.run(['push-runs', '--help']);
+    expect(run.code).toBe(0);
+    for (const text of [
+      '--mlruns <dir>',
+      '--mlflow-db <file>',
+      '--artifacts <mode>',
+      'never read',
+      'Examples:',
+    ]) {
+      expect(run.stdout).toContain(text);
+    }
+  });
+});
