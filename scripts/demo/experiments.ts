@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { qrunDemoModel } from '../../test/support/mlflow-model.js';
 import { writeMlruns } from '../../test/support/mlruns-fixture.js';
+import { qrunDemoModel } from '../../test/support/qlib-runs.js';
 import { runAgent } from './agent-cli.js';
 import { waitSettled } from './show.js';
 import type { StoryChecks } from './story-checks.js';

@@ -8,7 +8,7 @@ import { paramsConfigText, qrunYaml } from '../../agent/experiments/qrun-yaml.js
 import { metricValueOf } from '../../agent/experiments/store-model.js';
 import { TerminalError } from '../../core/errors.js';
 import { taskFromParams } from '../../core/experiments/model-config.js';
-import { lightgbmParams, workflowYaml } from '../support/mlflow-model.js';
+import { lightgbmParams, workflowYaml } from '../support/qlib-runs.js';
 
 describe('the YAML qrun takes, from a stored config', () => {
   it('gives a stored workflow YAML back byte for byte', () => {

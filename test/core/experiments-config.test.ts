@@ -14,7 +14,7 @@ import {
   snapshotOf,
 } from '../../core/experiments/snapshot.js';
 import { FiguresBuilder, latestValue } from '../../core/experiments/summary.js';
-import { lightgbmParams, workflowYaml } from '../support/mlflow-model.js';
+import { lightgbmParams, workflowYaml } from '../support/qlib-runs.js';
 
 describe('parsePythonLiteral (MLflow logs str(value))', () => {
   it.each([

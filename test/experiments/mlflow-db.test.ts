@@ -8,7 +8,8 @@ import { type ExperimentsEnv, experimentTables, startExperimentsEnv } from './ha
 const STORE = 'gpu_node3';
 
 /** A training node whose MLflow keeps a SQLite store (MLflow's own schema), pushed and loaded. */
-describe.sequential('push-runs --mlflow-db, end to end into MariaDB', () => {
+// Steps of one scenario: in order even under --sequence.shuffle.
+describe.sequential('push-runs --mlflow-db, end to end into MariaDB', { shuffle: false }, () => {
   let e: ExperimentsEnv;
   let model: MlflowModel;
   let db: string;

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../core/digest.js';
 import type { MlflowModel, ModelRun } from '../support/mlflow-model.js';
-import { researchServerModel, workflowYaml } from '../support/mlflow-model.js';
+import { researchServerModel } from '../support/mlflow-model.js';
 import { runDir, writeMlruns, writeMlrunsExperiments, writeRun } from '../support/mlruns-fixture.js';
+import { workflowYaml } from '../support/qlib-runs.js';
 import { expectArtifacts, expectRun, expectWarehouseEqualsSource } from './expect-source.js';
 import { type ExperimentsEnv, experimentTables, startExperimentsEnv } from './harness.js';
 
@@ -15,7 +16,8 @@ const STORE = 'research01';
  * One research server's mlruns/ pushed, loaded, pushed again, then a run finishes: a multi-step scenario, so it
  * runs in order (describe.sequential), in its own database, OSS and journal.
  */
-describe.sequential('push-runs --mlruns, end to end into MariaDB', () => {
+// Steps of one scenario: in order even under --sequence.shuffle.
+describe.sequential('push-runs --mlruns, end to end into MariaDB', { shuffle: false }, () => {
   let e: ExperimentsEnv;
   let model: MlflowModel;
   let mlruns: string;
