@@ -49,7 +49,8 @@ export async function pushRuns(
     collected = await collectRuns(store, journal, {
       ...o,
       write: (lines) => payload.write(lines),
-      onRun: (i, n) => ctx.progress.build(o.dataset, i, 0, i / n),
+      // lines and JSON bytes so far; the share is of the runs read
+      onRun: (i, n) => ctx.progress.build(o.dataset, payload.lines, payload.bytes, i / n),
     });
   } catch (error) {
     payload.discard();

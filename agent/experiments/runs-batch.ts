@@ -33,6 +33,13 @@ export function openRunsPayload(spoolDir: string, dataset: string) {
   const inspector = new ExperimentsInspector(Number.NaN, sha256Hex);
   let line = 0;
   return {
+    /** Lines and uncompressed bytes written so far (progress). */
+    get lines(): number {
+      return line;
+    },
+    get bytes(): number {
+      return file.bytesIn;
+    },
     async write(lines: string[]): Promise<void> {
       for (const text of lines) {
         line += 1;

@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { researchServerModel } from '../support/mlflow-model.js';
 import { writeMlruns, writeRun } from '../support/mlruns-fixture.js';
+import { workflowYaml } from '../support/qlib-runs.js';
 import { type AgentHarness, startAgentHarness } from './agent-harness.js';
 
 /** push-runs' own checks: usage first (exit 2), then the store (exit 4); a blocked batch uploads nothing. */
@@ -63,5 +66,68 @@ describe('qlib-sync push-runs: usage, input and the local rules', () => {
     ]) {
       expect(run.stdout).toContain(text);
     }
+  });
+});
+
+describe('qlib-sync push-runs: what goes into the batch', () => {
+  let h: AgentHarness;
+  let mlruns: string;
+  beforeAll(async () => {
+    h = await startAgentHarness();
+    mlruns = join(h.dir, 'mlruns');
+    writeMlruns(mlruns, researchServerModel());
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function batchLines(batchId: string): Promise<Record<string, unknown>[]> {
+    const key = `incoming/experiments/node7/${batchId}/data.jsonl.gz`;
+    return gunzipSync(await h.store.get(key))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+  }
+
+  it('--experiment keeps to the named experiments; --config-file is the config of runs that stored no YAML', async () => {
+    const yaml = join(h.dir, 'workflow_config_lightgbm_Alpha158.yaml');
+    writeFileSync(yaml, workflowYaml());
+    const run = await h.run([
+      'push-runs',
+      '--mlruns',
+      mlruns,
+      '--dataset',
+      'node7',
+      '--experiment',
+      'lgb_tuning',
+      '--config-file',
+      yaml,
+      '--artifacts',
+      'none',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: 'uploaded', experiments: 1, runs: 1, artifacts: { uploaded: 0 } });
+    const lines = await batchLines(result.batchId);
+    expect(lines.map((l) => l.type)).toEqual([
+      'experiment',
+      'config',
+      'run',
+      'metric',
+      'metric',
+      'metric',
+      'metric',
+      'metric',
+      'artifact',
+    ]);
+    expect(lines[1]).toMatchObject({
+      source: 'yaml',
+      name: 'workflow_config_lightgbm_Alpha158.yaml',
+      text: workflowYaml(),
+    });
+    expect(lines[2]).toMatchObject({ name: 'lgb-long', configHash: lines[1]?.hash });
+    expect(lines[8]).toMatchObject({ path: 'pred.pkl', key: null, sha256: null });
   });
 });
