@@ -123,15 +123,29 @@ function readMetrics(dir: string): Map<string, MetricPoint[]> {
   const metrics = new Map<string, MetricPoint[]>();
   const files = walkFiles(dir).map((path) => [keyOf(dir, path), path] as const);
   for (const [key, path] of files.sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const points: MetricPoint[] = [];
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      const [ts = '', value = '', step = '0'] = line.trim().split(' ');
-      points.push([Number(step), Number(ts), metricValueOf(value) as MetricPoint[2]]);
-    }
-    metrics.set(key, points);
+    metrics.set(key, metricPoints(readFileSync(path, 'utf8')));
   }
   return metrics;
+}
+
+/** One point per non-empty line; fields cut by indexOf (a store holds millions of values). */
+function metricPoints(text: string): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line === '') continue;
+    const a = line.indexOf(' ');
+    const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+    const ts = a < 0 ? line : line.slice(0, a);
+    const value = a < 0 ? '' : b < 0 ? line.slice(a + 1) : line.slice(a + 1, b);
+    const step = b < 0 ? '0' : line.slice(b + 1);
+    points.push([Number(step), Number(ts), metricValueOf(value) as MetricPoint[2]]);
+  }
+  return points;
 }
 
 /** artifact_uri is absolute (mlflow#184): when the store was copied from another machine, use the run's own dir. */

@@ -69,9 +69,13 @@ export function compareIds(a: string, b: string): number {
 
 /** A metric value as MLflow wrote it (Python's repr of a float: `0.1`, `1e-05`, `nan`, `inf`, `-inf`). */
 export function metricValueOf(text: string): number | string {
+  // Number() is the fast path (a store holds millions of values); it also reads "Infinity" and "  1", which
+  // Python never writes, and "" as 0, which is why the empty text is excluded.
+  const n = Number(text);
+  if (text !== '' && Number.isFinite(n)) return n;
   const t = text.trim().toLowerCase();
   if (t === 'nan' || t === '-nan') return 'NaN';
   if (t === 'inf' || t === '+inf' || t === 'infinity') return 'Infinity';
   if (t === '-inf' || t === '-infinity') return '-Infinity';
-  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : text;
+  return text;
 }
