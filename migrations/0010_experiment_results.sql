@@ -26,7 +26,6 @@ ALTER TABLE run_metrics
   ADD COLUMN non_finite VARCHAR(4) NULL,
   DROP PRIMARY KEY,
   ADD PRIMARY KEY (run_id, metric_key, seq),
-  ADD KEY ix_run_metrics_step (run_id, metric_key, step),
   ADD CONSTRAINT ck_run_metrics_non_finite CHECK (non_finite IS NULL OR non_finite IN ('nan', 'inf', '-inf'));
 
 CREATE TABLE IF NOT EXISTS experiment_tags (
