@@ -5,11 +5,11 @@ import { TerminalError } from '../../core/errors.js';
 import { isDatasetName } from '../../core/identifiers.js';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
-import { UsageError } from '../exit-codes.js';
+import { EXIT, UsageError } from '../exit-codes.js';
 import { type ArtifactMode, artifactPolicy } from '../experiments/artifacts.js';
 import { MlflowDbStore } from '../experiments/mlflow-db-store.js';
 import { MlrunsStore } from '../experiments/mlruns-store.js';
-import { type PushRunsResult, pushRuns } from '../experiments/push-runs.js';
+import { type PushRunsResult, pushRuns, type RefusedSummary } from '../experiments/push-runs.js';
 import type { MlflowStore } from '../experiments/store-model.js';
 import { acquireLock } from '../journal/lock.js';
 import { resumePending } from '../push.js';
@@ -97,7 +97,8 @@ export function pushRunsCommand(io: CliIO, setExit: (code: number) => void): Com
           only: flags.experiment ?? [],
         });
         out.result(result, describeRuns(result));
-        setExit(0);
+        // The other runs went up; the refused ones wait for a fix in MLflow (exit 4: input data).
+        setExit('refused' in result && result.refused.length > 0 ? EXIT.data : EXIT.ok);
       } finally {
         store?.close();
         release();
@@ -149,17 +150,30 @@ function describeRuns(r: PushRunsResult): string {
     case 'empty':
       return `nothing to do for ${what}: ${r.reason}`;
     case 'unchanged':
-      return `${what}: unchanged (${r.unchanged} runs as last pushed); nothing sent`;
+      return [
+        `${what}: unchanged (${r.unchanged} runs as last pushed); nothing sent`,
+        ...refusedText(r.refused),
+      ].join('\n');
     default: {
       const verb = r.status === 'uploaded' ? 'uploaded' : 'already uploaded as';
       const mib = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
       const lines = [
-        `${what}: ${verb} ${r.batchId} (${r.runs} changed runs of ${r.runs + r.unchanged}, ${r.experiments} experiments, ${r.lines} lines, ${mib(r.bytes)})`,
+        `${what}: ${verb} ${r.batchId} (${r.runs} changed runs of ${r.runs + r.unchanged + r.refused.length}, ${r.experiments} experiments, ${r.lines} lines, ${mib(r.bytes)})`,
         `artifacts: ${r.artifacts.uploaded} uploaded (${mib(r.artifacts.bytes)}), ${r.artifacts.present} already in OSS`,
       ];
       if (r.warnings.length > 0)
         lines.push(`warnings (the batch was uploaded):\n  ${r.warnings.join('\n  ')}`);
-      return lines.join('\n');
+      return [...lines, ...refusedText(r.refused)].join('\n');
     }
   }
+}
+
+function refusedText(refused: readonly RefusedSummary[]): string[] {
+  if (refused.length === 0) return [];
+  return [
+    `refused ${refused.length} run(s), not sent (fix them in MLflow; the next push-runs tries them again):`,
+    ...refused.map(
+      (r) => `  ${r.runId}${r.name === null ? '' : ` (${r.name})`}: ${r.codes.join(', ')} ${r.detail}`,
+    ),
+  ];
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AgentContext } from '../context.js';
 import { uploadArtifact } from './artifact-upload.js';
 import type { ArtifactPolicy } from './artifacts.js';
-import { type ChangedRun, collectRuns } from './collect-runs.js';
+import { type ChangedRun, collectRuns, type RefusedRun } from './collect-runs.js';
 import { RunJournal } from './run-journal.js';
 import { journalRunsBatch, openRunsPayload, uploadRunsBatch } from './runs-batch.js';
 import type { MlflowStore } from './store-model.js';
@@ -28,9 +28,25 @@ export type PushRunsResult =
       bytes: number;
       artifacts: { uploaded: number; present: number; bytes: number; listed: number };
       warnings: string[];
+      refused: RefusedSummary[];
     }
-  | { status: 'unchanged'; kind: 'experiments'; dataset: string; runs: 0; unchanged: number }
+  | {
+      status: 'unchanged';
+      kind: 'experiments';
+      dataset: string;
+      runs: 0;
+      unchanged: number;
+      refused: RefusedSummary[];
+    }
   | { status: 'empty'; kind: 'experiments'; dataset: string; reason: string };
+
+/** A run the rules refused, as the result reports it. */
+export interface RefusedSummary {
+  runId: string;
+  name: string | null;
+  codes: string[];
+  detail: string;
+}
 
 /**
  * push-runs (docs/agent.md): read the MLflow store, keep the runs that changed since the last push, upload their
@@ -59,6 +75,7 @@ export async function pushRuns(
     ctx.progress.done();
   }
   const { runs, unchanged, experimentLines } = collected;
+  const refused = collected.refused.map(summarise);
   if (experimentLines.length === 0) {
     payload.discard();
     return {
@@ -71,7 +88,7 @@ export async function pushRuns(
   if (runs.length === 0 && !collected.experimentsChanged) {
     payload.discard();
     journal.save();
-    return { status: 'unchanged', kind: 'experiments', dataset: o.dataset, runs: 0, unchanged };
+    return { status: 'unchanged', kind: 'experiments', dataset: o.dataset, runs: 0, unchanged, refused };
   }
   const built = await payload.finish(runs, ctx.now());
   let artifacts: Awaited<ReturnType<typeof sendArtifacts>>;
@@ -100,6 +117,7 @@ export async function pushRuns(
     bytes: built.digest.bytes,
     artifacts: { ...artifacts, listed: runs.reduce((n, r) => n + r.uploads.length, 0) },
     warnings: built.warnings,
+    refused,
   };
 }
 
@@ -136,4 +154,10 @@ async function sendArtifacts(ctx: AgentContext, runs: readonly ChangedRun[]) {
     ctx.progress.done();
   }
   return out;
+}
+
+function summarise(r: RefusedRun): RefusedSummary {
+  const first = r.findings[0]?.examples[0];
+  const detail = [first?.field, first?.value, first?.detail].filter((p) => p !== undefined).join(' ');
+  return { runId: r.runId, name: r.name, codes: r.findings.map((f) => f.code), detail };
 }

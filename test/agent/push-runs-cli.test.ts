@@ -38,20 +38,35 @@ describe('qlib-sync push-runs: usage, input and the local rules', () => {
     expect(db.stderr).toContain('MLFLOW_DB_NOT_FOUND');
   });
 
-  it('a run the rules refuse (a param over 65,535 bytes) stops the push: exit 4, nothing uploaded', async () => {
+  it('a run the rules refuse (a param over 65,535 bytes) is not sent and named (exit 4); the others go up, and it goes once fixed', async () => {
     const model = researchServerModel();
     const mlruns = join(h.dir, 'mlruns-bad');
     writeMlruns(mlruns, model);
     const broken = model.runs[1];
     if (broken === undefined) throw new Error('fixture without runs');
-    broken.params['model.kwargs.blob'] = 'x'.repeat(70_000);
+    const fine = broken.params['model.kwargs.loss'];
+    broken.params['model.kwargs.loss'] = 'x'.repeat(70_000);
     writeRun(mlruns, model, broken);
-    h.traffic.requests.length = 0;
-    const run = await h.run(['push-runs', '--mlruns', mlruns, '--dataset', 'x1', '--artifacts', 'none']);
+    const args = ['push-runs', '--mlruns', mlruns, '--dataset', 'x1', '--artifacts', 'none'];
+    const run = await h.run(args);
     expect(run.code).toBe(4);
-    expect(run.stderr).toContain('x1: the batch breaks the quality rules; nothing was uploaded');
-    expect(run.stderr).toContain('EXP_PARAM_TOO_LONG');
-    expect(h.puts()).toEqual([]);
+    expect(run.stdout).toContain(`refused 1 run(s), not sent`);
+    expect(run.stdout).toContain(`${broken.id} (${broken.name}): EXP_PARAM_TOO_LONG`);
+    const json = JSON.parse((await h.run([...args, '--json'])).stdout);
+    expect(json).toMatchObject({
+      status: 'unchanged',
+      unchanged: model.runs.length - 1,
+      refused: [{ runId: broken.id, codes: ['EXP_PARAM_TOO_LONG'] }],
+    });
+    const sent = (await manifestsOf(h)).flatMap((m) => m.runIds);
+    expect(sent).toHaveLength(model.runs.length - 1);
+    expect(sent).not.toContain(broken.id);
+
+    broken.params['model.kwargs.loss'] = fine as string;
+    writeRun(mlruns, model, broken);
+    const fixed = await h.run([...args, '--json']);
+    expect(fixed.code).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ status: 'uploaded', runs: 1, refused: [] });
   });
 
   it('--help teaches the stores, the policy and what changed means', async () => {
@@ -131,3 +146,21 @@ describe('qlib-sync push-runs: what goes into the batch', () => {
     expect(lines[8]).toMatchObject({ path: 'pred.pkl', key: null, sha256: null });
   });
 });
+
+/** The run ids in every experiments payload the agent uploaded. */
+async function manifestsOf(h: AgentHarness): Promise<{ batchId: string; runIds: string[] }[]> {
+  const out: { batchId: string; runIds: string[] }[] = [];
+  for await (const o of h.store.list('incoming/experiments/')) {
+    if (!o.key.endsWith('/data.jsonl.gz')) continue;
+    const lines = gunzipSync(await h.store.get(o.key))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
+    const runIds = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'run')
+      .map((l) => String(l.runId));
+    out.push({ batchId: o.key.split('/')[3] ?? '', runIds });
+  }
+  return out;
+}
