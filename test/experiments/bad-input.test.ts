@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestBytes } from '../../core/digest.js';
 import { formatBatchKey } from '../../core/keys.js';
+import { formatManifest } from '../../core/manifest.js';
 import type { Batch } from '../ingest/batch-builder.js';
 import { type DirectEnv, startDirect } from '../ingest/harness.js';
 import { config, experiment, type Line, linesBatch, metric, newRunId, run, T } from './lines-builder.js';
@@ -158,5 +160,15 @@ describe('experiments batches with bad input', () => {
       EXP_TYPE_UNKNOWN: 1,
     });
     expect(reason.whatToDo).toEqual(expect.arrayContaining([expect.stringContaining('experiment lines')]));
+  });
+
+  it('PAYLOAD_NOT_GZIP: bytes that are not gzip, even when the manifest describes them', async () => {
+    const runId = newRunId();
+    const text = Buffer.from(`${JSON.stringify(experiment('1'))}\n${JSON.stringify(run(runId, '1'))}\n`);
+    const batch = linesBatch(STORE, [experiment('1'), run(runId, '1')]);
+    const forged = { ...batch, payload: text };
+    forged.manifest.payload = { ...forged.manifest.payload, ...digestBytes(text) };
+    forged.manifestText = formatManifest(forged.manifest);
+    await expectQuarantined(forged, 'PAYLOAD_NOT_GZIP', [runId]);
   });
 });
