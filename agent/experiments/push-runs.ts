@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { refreshCloudState } from '../cloud-status.js';
 import type { AgentContext } from '../context.js';
 import { uploadArtifact } from './artifact-upload.js';
 import type { ArtifactPolicy } from './artifacts.js';
@@ -59,6 +60,10 @@ export async function pushRuns(
   o: PushRunsOptions,
 ): Promise<PushRunsResult> {
   const journal = RunJournal.open(ctx.journal.dir, o.dataset);
+  const forgotten = journal.forgetBatches(await rejectedBatches(ctx, o.dataset));
+  if (forgotten.length > 0) {
+    ctx.logger.warn('runs of rejected batches are sent again', { runs: forgotten.length });
+  }
   const payload = openRunsPayload(ctx.journal.spoolDir, o.dataset);
   let collected: Awaited<ReturnType<typeof collectRuns>>;
   try {
@@ -160,4 +165,15 @@ function summarise(r: RefusedRun): RefusedSummary {
   const first = r.findings[0]?.examples[0];
   const detail = [first?.field, first?.value, first?.detail].filter((p) => p !== undefined).join(' ');
   return { runId: r.runId, name: r.name, codes: r.findings.map((f) => f.code), detail };
+}
+
+/** This dataset's experiments batches that ingest rejected (their status read back now when not known yet). */
+async function rejectedBatches(ctx: AgentContext, dataset: string): Promise<Set<string>> {
+  const rejected = new Set<string>();
+  for (const entry of ctx.journal.list().entries) {
+    if (entry.manifest.kind !== 'experiments' || entry.manifest.dataset !== dataset) continue;
+    const now = await refreshCloudState(ctx.store, ctx.journal, entry, ctx.now);
+    if (now.state === 'rejected') rejected.add(now.manifest.batchId);
+  }
+  return rejected;
 }

@@ -55,6 +55,19 @@ export class RunJournal {
     else state.quick = quick;
   }
 
+  /**
+   * Forget what rejected batches sent, so those runs (and the experiments) go again at this push: a rejected batch
+   * loaded nothing. Returns the runs forgotten.
+   */
+  forgetBatches(rejected: ReadonlySet<string>): string[] {
+    const forgotten = Object.entries(this.doc.runs)
+      .filter(([, state]) => rejected.has(state.batchId))
+      .map(([runId]) => runId);
+    for (const runId of forgotten) delete this.doc.runs[runId];
+    if (forgotten.length > 0) delete this.doc.experiments;
+    return forgotten;
+  }
+
   /** Record what a batch sent, and write the journal. */
   commit(sent: { runId: string; state: RunState }[], experiments: string): void {
     for (const { runId, state } of sent) this.doc.runs[runId] = state;

@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBatchStatus } from '../../core/batch-status.js';
+import { formatBatchKey, formatStatusKey } from '../../core/keys.js';
 import { researchServerModel } from '../support/mlflow-model.js';
 import { writeMlruns, writeRun } from '../support/mlruns-fixture.js';
 import { workflowYaml } from '../support/qlib-runs.js';
@@ -144,6 +146,29 @@ describe('qlib-sync push-runs: what goes into the batch', () => {
     });
     expect(lines[2]).toMatchObject({ name: 'lgb-long', configHash: lines[1]?.hash });
     expect(lines[8]).toMatchObject({ path: 'pred.pkl', key: null, sha256: null });
+  });
+
+  it('the runs of a batch ingest rejected are sent again at the next push-runs', async () => {
+    const args = ['push-runs', '--mlruns', mlruns, '--dataset', 'node8', '--artifacts', 'none', '--json'];
+    const first = JSON.parse((await h.run(args)).stdout);
+    expect(first).toMatchObject({ status: 'uploaded', runs: 6 });
+    expect(JSON.parse((await h.run(args)).stdout)).toMatchObject({ status: 'unchanged' });
+    // what ingest writes when it quarantines a batch (core/batch-status.ts)
+    const ref = { kind: 'experiments' as const, dataset: 'node8', batchId: first.batchId };
+    const status = formatBatchStatus({
+      formatVersion: 1,
+      ...ref,
+      status: 'rejected',
+      at: new Date().toISOString(),
+      code: 'EXP_RUN_OTHER_STORE',
+      summary: 'EXP_RUN_OTHER_STORE: …',
+      reasonKey: formatBatchKey({ ...ref, area: 'quarantine', file: 'reason.json' }),
+      warnings: [],
+    });
+    await h.store.put(formatStatusKey(ref), status);
+    const again = JSON.parse((await h.run(args)).stdout);
+    expect(again).toMatchObject({ status: 'uploaded', runs: 6 });
+    expect(again.batchId).not.toBe(first.batchId);
   });
 });
 
