@@ -117,7 +117,13 @@ export class LineApplier {
     const stored = await this.writer.storedRun(run.runId);
     if (stored !== undefined && stored.store !== this.store) {
       const message = `run ${run.runId} belongs to the MLflow store ${stored.store}: push it with --dataset ${stored.store}`;
-      this.inspector.problem({ code: 'EXP_RUN_OTHER_STORE', message, line, path: '$.runId', value: run.runId });
+      this.inspector.problem({
+        code: 'EXP_RUN_OTHER_STORE',
+        message,
+        line,
+        path: '$.runId',
+        value: run.runId,
+      });
       return;
     }
     if (stored !== undefined && stored.batchId > this.batchId) {
