@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { type PayloadDigest, PayloadHasher } from '../../core/digest.js';
 import { checkKeySyntax } from '../../core/keys.js';
-import { walkFiles } from './mlruns-store.js';
+import { walkFiles } from './file-tree.js';
 
 /**
  * Which artifacts of a run go to OSS (docs/experiments.md, "Artifacts"): `none`, `small` (files up to the cap,

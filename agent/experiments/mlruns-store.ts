@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { TerminalError } from '../../core/errors.js';
 import type { MetricPoint } from '../../core/experiments/lines.js';
+import { listDirs, walkFiles } from './file-tree.js';
 import {
   compareIds,
   type MlflowStore,
@@ -165,32 +166,6 @@ function treeFingerprint(dir: string): string {
     hash.update(`${relative(dir, path)}\0${s.size}\0${s.mtimeMs}\n`);
   }
   return hash.digest('hex');
-}
-
-export function walkFiles(dir: string): string[] {
-  const out: string[] = [];
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walkFiles(path));
-    else if (e.isFile()) out.push(path);
-  }
-  return out;
-}
-
-function listDirs(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
 }
 
 function keyOf(dir: string, path: string): string {
