@@ -131,7 +131,10 @@ export class BatchLoad {
 }
 
 /** Insert the content's loaded_contents row first: a twin holding it makes us wait, then collide. */
-async function claimContent(conn: PoolConnection, plan: LoadPlan): Promise<string | undefined> {
+export async function claimContent(
+  conn: PoolConnection,
+  plan: Pick<LoadPlan, 'dataset' | 'contentSha256' | 'batchId'>,
+): Promise<string | undefined> {
   try {
     await execute(
       conn,

@@ -6,6 +6,7 @@ import type { ManifestV1 } from '../../core/manifest.js';
 import { rejectConflict } from './conflict.js';
 import type { IngestDeps, Job, ManifestRef } from './deps.js';
 import { confirmDuplicate, loadedTwin } from './duplicate-content.js';
+import { loadExperiments } from './experiments/load-experiments.js';
 import { tidyBatch } from './housekeeping.js';
 import { prepareInspection } from './inspection.js';
 import { leaseOwner, startHeartbeat } from './lease.js';
@@ -13,7 +14,7 @@ import { type LoadDecision, loadBatch } from './load-batch.js';
 import { factsOf, type ManifestRead, readManifest } from './manifest-read.js';
 import type { IngestOutcome } from './outcome.js';
 import { checkStoredPayload } from './payload-check.js';
-import { rejectManifest, rejectWith } from './rejection.js';
+import { rejectManifest } from './rejection.js';
 import { prepareSchema } from './schema.js';
 import { finishLoaded, leaseLost, settleDuplicate, settleRejected } from './settle.js';
 
@@ -75,10 +76,6 @@ async function decide(
 ): Promise<LoadDecision> {
   if (read.kind === 'invalid') return { kind: 'rejected', rejection: rejectManifest(read.error) };
   const manifest = read.manifest;
-  if (manifest.kind === 'experiments') {
-    const why = 'experiments batches have no loader yet (docs/ingest.md)';
-    return { kind: 'rejected', rejection: rejectWith('KIND_NOT_SUPPORTED', why) };
-  }
   const stored = await checkStoredPayload(deps, manifest);
   if (stored.kind === 'rejected') return stored;
   const twin = await loadedTwin(deps, manifest);
@@ -95,8 +92,9 @@ async function decide(
   return confirmDuplicate(deps, manifest, raced, stored.crc64);
 }
 
-/** Schema (factors), the rules with what the warehouse knows, then the load transaction. */
+/** Schema (factors), the rules with what the warehouse knows, then the load transaction; experiments have their own loader. */
 async function prepareAndLoad(deps: IngestDeps, job: Job, manifest: ManifestV1): Promise<LoadDecision> {
+  if (manifest.kind === 'experiments') return loadExperiments(deps, job, manifest);
   const schema = manifest.kind === 'factors' ? await prepareSchema(deps, manifest) : undefined;
   if (schema !== undefined && 'rejection' in schema) return { kind: 'rejected', rejection: schema.rejection };
   job.log.debug('schema ready');

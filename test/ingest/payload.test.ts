@@ -156,9 +156,9 @@ describe('ingest: payload and manifest checks', () => {
     ]);
   });
 
-  it('KIND_NOT_SUPPORTED: experiments batches have no loader yet', async () => {
+  it('experiments batches go through their own rules: a line of no known type is EXP_TYPE_UNKNOWN', async () => {
     const batch = makeBatch({ dataset: 'mlruns', kind: 'experiments', csv: '{"run": 1}\n' });
     await env.upload(batch);
-    await expectRejected(batch, 'KIND_NOT_SUPPORTED');
+    await expectRejected(batch, 'EXP_TYPE_UNKNOWN');
   });
 });

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, splitStatements } from '../../adapters/warehouse/migrations.js';
@@ -26,6 +26,9 @@ async function tableNames(db: TestDatabase): Promise<string[]> {
   return rows.map((r) => String(r.t)).sort();
 }
 
+/** Source files whose SQL reads another database than ours: MLflow's SQLite tracking store (push-runs). */
+const OTHER_DATABASES = ['agent/experiments/mlflow-db-store.ts'];
+
 /** Table names that appear in SQL in our source (FROM/INTO/UPDATE/JOIN/TABLE <name>), excluding quoted dynamic ones. */
 async function tablesNamedInCode(): Promise<string[]> {
   const found = new Set<string>();
@@ -33,7 +36,7 @@ async function tablesNamedInCode(): Promise<string[]> {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.name.endsWith('.ts')) {
+      else if (entry.name.endsWith('.ts') && !OTHER_DATABASES.includes(relative(ROOT, path))) {
         const text = await readFile(path, 'utf8');
         for (const m of text.matchAll(
           /\b(?:FROM|INTO|(?<!KEY )UPDATE|JOIN|EXISTS)\s+([a-z_][a-z0-9_]*)\b/g,
