@@ -116,7 +116,10 @@ export class BatchInspector {
     if (row.line !== undefined) where.line = row.line;
     if (!this.checkDate(row.date, where)) return;
     const dateIndex = this.stats.observe(row.date, row.values);
-    if (dateIndex < 0) return this.cap('DATE_COUNT_EXCEEDED', this.dateCapMessage(), where);
+    if (dateIndex < 0) {
+      this.cap('DATE_COUNT_EXCEEDED', this.dateCapMessage(), where);
+      return;
+    }
     const id = this.instrumentId(canonicalInstrument(row.instrument), where);
     if (id !== undefined && !this.seen.add(dateIndex, id)) {
       this.log.add('DUPLICATE_KEY', 'block', 'the same (date, instrument) appears more than once', where);
