@@ -2,7 +2,14 @@ import { isBatchId } from './batch-id.js';
 import { type ColumnSpec, isValidDate } from './csv/index.js';
 import { DocReader } from './doc-reader.js';
 import { TerminalError } from './errors.js';
-import { columnKey, isColumnName, isDatasetName } from './identifiers.js';
+import {
+  columnKey,
+  DATASET_PATTERN,
+  HISTORY_SEPARATOR,
+  isColumnName,
+  isDatasetName,
+  RESERVED_COLUMNS,
+} from './identifiers.js';
 import { BATCH_KINDS, type BatchKind, formatBatchKey } from './keys.js';
 
 /** Manifest format v1: what the payload must be. The function trusts nothing the manifest does not let it check. */
@@ -70,10 +77,15 @@ export function parseManifest(input: string | Uint8Array): ManifestV1 {
     test: isKind,
     message: `must be one of ${BATCH_KINDS.join(', ')}`,
   });
-  const dataset = r.string(m, 'dataset', '$', {
-    test: isDatasetName,
+  const named = r.string(m, 'dataset', '$', {
+    test: (d) => DATASET_PATTERN.test(d),
     message: 'must match ^[a-z][a-z0-9_]{0,47}$',
   });
+  if (named?.includes(HISTORY_SEPARATOR)) {
+    const why = `must not contain "${HISTORY_SEPARATOR}": it separates a table from its history table`;
+    r.add('$.dataset', 'DATASET_SEPARATOR', why, named);
+  }
+  const dataset = named !== undefined && isDatasetName(named) ? named : undefined;
   r.string(m, 'frequency', '$', { test: (f) => f === 'day', message: 'must be "day"' });
   readDateRange(r, m);
   const columns = readColumns(r, m, kind as BatchKind | undefined);
@@ -150,8 +162,7 @@ function readColumns(
     const col = r.object(item, path, ['name', 'type']);
     const name = r.string(col, 'name', path, {
       test: isColumnName,
-      message:
-        'must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ and not be trade_date, instrument, batch_id or datetime',
+      message: `must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ and not be one of our columns (${RESERVED_COLUMNS.join(', ')})`,
     });
     r.string(col, 'type', path, {
       test: (t) => t === 'float32' || t === 'float64',

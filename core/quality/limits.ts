@@ -17,3 +17,28 @@ export const DEFAULT_LIMITS: InspectionLimits = {
   // 8M cells ≈ 104 MiB: 50,000 dates of 158 columns, 8,000 dates (32 years) of 1,000 columns.
   maxStatCells: 8_000_000,
 };
+
+/**
+ * The most bytes a canonical-or-not data line of `columns` value columns can take: a date (10), an instrument
+ * (64), each value as up to 40 characters (shortest round trips are at most 24: `-2.2250738585072014e-308`; the
+ * rest is room for producers that print more digits), the separators and the line end.
+ */
+export function maxLineBytes(columns: number): number {
+  return 10 + 1 + 64 + columns * (1 + 40) + 1;
+}
+
+/**
+ * How far a payload may inflate (PAYLOAD_INFLATED_TOO_LARGE): no more than its manifest's rows can take
+ * (header + rowCount × maxLineBytes), and no more than `maxRatio` × its gzip bytes. Deflate cannot exceed
+ * 1032:1; a wide all-NULL batch compresses about 400:1 at level 9, so the default ratio 500 stops bombs
+ * without refusing real data (MAX_INFLATE_RATIO raises it).
+ */
+export function maxInflatedBytes(
+  claim: { columns: readonly { name: string }[]; rowCount: number },
+  payloadBytes: number,
+  maxRatio: number,
+): number {
+  const header = 'datetime,instrument'.length + claim.columns.reduce((n, c) => n + 1 + c.name.length, 0) + 1;
+  const byRows = header + claim.rowCount * maxLineBytes(claim.columns.length);
+  return Math.min(byRows, payloadBytes * maxRatio);
+}

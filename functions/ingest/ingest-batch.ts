@@ -2,19 +2,17 @@ import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
 import { SETTLED } from '../../adapters/warehouse/ledger-types.js';
 import { isTransient, PipelineError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ManifestV1 } from '../../core/manifest.js';
 import { rejectConflict } from './conflict.js';
 import type { IngestDeps, Job, ManifestRef } from './deps.js';
 import { confirmDuplicate, loadedTwin } from './duplicate-content.js';
 import { tidyBatch } from './housekeeping.js';
-import { prepareInspection } from './inspection.js';
 import { leaseOwner, startHeartbeat } from './lease.js';
-import { type LoadDecision, loadBatch } from './load-batch.js';
+import type { LoadDecision } from './load-batch.js';
 import { factsOf, type ManifestRead, readManifest } from './manifest-read.js';
 import type { IngestOutcome } from './outcome.js';
 import { checkStoredPayload } from './payload-check.js';
+import { prepareAndLoad } from './prepare-load.js';
 import { rejectManifest, rejectWith } from './rejection.js';
-import { prepareSchema } from './schema.js';
 import { finishLoaded, leaseLost, settleDuplicate, settleRejected } from './settle.js';
 
 /**
@@ -93,17 +91,6 @@ async function decide(
     bytes: null,
   };
   return confirmDuplicate(deps, manifest, raced, stored.crc64);
-}
-
-/** Schema (factors), the rules with what the warehouse knows, then the load transaction. */
-async function prepareAndLoad(deps: IngestDeps, job: Job, manifest: ManifestV1): Promise<LoadDecision> {
-  const schema = manifest.kind === 'factors' ? await prepareSchema(deps, manifest) : undefined;
-  if (schema !== undefined && 'rejection' in schema) return { kind: 'rejected', rejection: schema.rejection };
-  job.log.debug('schema ready');
-  const inspection = await prepareInspection(deps, manifest, schema?.entry);
-  if ('rejection' in inspection) return { kind: 'rejected', rejection: inspection.rejection };
-  job.log.debug('loading', { mode: deps.config.loadMode, calendar: inspection.calendar });
-  return loadBatch(deps, job, manifest, inspection, schema?.entry);
 }
 
 function conclude(deps: IngestDeps, job: Job, decision: LoadDecision, dateEnd: string | undefined) {

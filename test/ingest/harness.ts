@@ -56,6 +56,8 @@ export interface DirectEnv {
   /** binary protocol: FLOAT columns come back bit-exact */
   query(sql: string, params?: unknown[]): Promise<RowDataPacket[]>;
   json(key: string): Promise<Record<string, unknown>>;
+  /** The tables of a factor dataset that exist (f_<dataset>, f_<dataset>__history): none after a rejected first batch. */
+  tablesOf(dataset: string): Promise<string[]>;
   exists(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -122,6 +124,14 @@ export async function startDirect(
     },
     query: async (sql, params = []) => (await db.pool.execute<RowDataPacket[]>(sql, params as never))[0],
     json: async (key) => JSON.parse((await client.get(key)).content.toString('utf8')),
+    tablesOf: async (dataset) => {
+      const rows = await db.pool.query<RowDataPacket[]>(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?) ORDER BY TABLE_NAME`,
+        [`f_${dataset}`, `f_${dataset}__history`],
+      );
+      return rows[0].map((r) => String(r.t));
+    },
     exists: async (key) =>
       client.head(key).then(
         () => true,
