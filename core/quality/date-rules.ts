@@ -58,5 +58,5 @@ export function missingDays(required: Map<string, string>, seen: ReadonlySet<str
   return [...required.entries()]
     .filter(([day]) => !seen.has(day))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([date, why]) => ({ date, detail: `no rows for ${date} (${why})` }));
+    .map(([date, why]) => ({ date, detail: `no rows; ${why}` }));
 }
