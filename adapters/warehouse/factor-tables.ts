@@ -89,7 +89,11 @@ export async function dropColumns(db: Queryable, tables: readonly string[], name
     const drops = names.filter((n) => present.has(columnKey(n)));
     if (drops.length === 0) continue;
     const sql = drops.map((n) => `DROP COLUMN ${quoteId(n)}`).join(', ');
-    await execute(db, `ALTER TABLE ${quoteId(table)} ${sql}`);
+    // Instant where the server can (MariaDB 10.4+, MySQL 8.0.29+): no table rebuild, which a table at InnoDB's
+    // row-size limit (the very case being taken back) may not survive; else the server's default algorithm.
+    await execute(db, `ALTER TABLE ${quoteId(table)} ${sql}, ALGORITHM=INSTANT`).catch(() =>
+      execute(db, `ALTER TABLE ${quoteId(table)} ${sql}`),
+    );
   }
 }
 

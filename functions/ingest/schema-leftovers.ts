@@ -6,7 +6,12 @@ import {
   floatColumnTypes,
   tableHasRows,
 } from '../../adapters/warehouse/factor-tables.js';
-import { factorTableName, historyTableName, tableOwners } from '../../adapters/warehouse/registry.js';
+import {
+  type DatasetEntry,
+  factorTableName,
+  historyTableName,
+  tableOwners,
+} from '../../adapters/warehouse/registry.js';
 import type { Queryable } from '../../adapters/warehouse/sql.js';
 import type { ColumnSpec } from '../../core/csv/index.js';
 import { columnKey } from '../../core/identifiers.js';
@@ -20,11 +25,23 @@ import { type Rejection, rejectWith } from './rejection.js';
  * under the dataset's DDL lock, before any DDL.
  */
 
-/** TABLE_OWNED: another registered dataset owns this dataset's table or history table. */
-export async function checkOwnership(db: Queryable, dataset: string): Promise<Rejection | undefined> {
+/**
+ * TABLE_OWNED: another registered dataset owns this dataset's table or history table (a name registered before
+ * "__" was refused, or a table_name set by hand), or the registry names another table for this dataset.
+ */
+export async function checkOwnership(
+  db: Queryable,
+  dataset: string,
+  entry: DatasetEntry | undefined,
+): Promise<Rejection | undefined> {
+  const table = factorTableName(dataset);
+  if (entry !== undefined && entry.tableName !== table) {
+    const why = `the registry names ${entry.tableName} as the table of ${dataset}; ingest writes ${table} (fix datasets.table_name)`;
+    return rejectWith('TABLE_OWNED', why);
+  }
   const owners = await tableOwners(db, dataset);
   if (owners.length === 0) return undefined;
-  const tables = `${factorTableName(dataset)} / ${historyTableName(dataset)}`;
+  const tables = `${table} / ${historyTableName(dataset)}`;
   return rejectWith('TABLE_OWNED', `${tables} belongs to dataset ${owners.join(', ')} in the registry`);
 }
 

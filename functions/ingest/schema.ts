@@ -108,9 +108,9 @@ export async function prepareSchema(
   await lockDataset(conn, dataset, DDL_LOCK_SECONDS);
   let change: SchemaChange | undefined;
   try {
-    const refused = await checkOwnership(conn, dataset);
-    if (refused !== undefined) return { rejection: refused };
     const before = await findDataset(conn, dataset);
+    const refused = await checkOwnership(conn, dataset, before);
+    if (refused !== undefined) return { rejection: refused };
     const leftover = before === undefined ? await clearLeftoverTables(conn, dataset, log) : undefined;
     if (leftover !== undefined) return { rejection: leftover };
     const plan = planSchema(before, manifest.columns, deps.config);

@@ -4,6 +4,7 @@ import { FindingLog } from '../../core/quality/findings.js';
 import { type BatchClaim, BatchInspector, type InspectedRow } from '../../core/quality/inspector.js';
 import { DEFAULT_POLICY } from '../../core/quality/policy.js';
 import { SeenPairs } from '../../core/quality/seen-pairs.js';
+import { MAX_TABLE_COLUMNS, MAX_VALUE_BYTES, tableShapeProblem, valueBytes } from '../../core/table-shape.js';
 import { createRandom } from '../support/seeded-random.js';
 
 const DAYS = ['2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05', '2024-01-08'];
@@ -180,5 +181,22 @@ describe('quality rules: capped state', () => {
       expect(pairs.add(date, id)).toBe(!reference.has(key));
       reference.add(key);
     }
+  });
+});
+
+describe('table width (core/table-shape.ts)', () => {
+  it('bounds value bytes (float32 4, float64 8) and columns as measured on InnoDB', () => {
+    const f64 = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `d${i}`, type: 'float64' as const }));
+    const f32 = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `f${i}`, type: 'float32' as const }));
+    expect(tableShapeProblem(f64(975))).toBeUndefined();
+    expect(tableShapeProblem(f64(976))).toContain('7808 bytes');
+    expect(tableShapeProblem([...f64(960), ...f32(30)])).toBeUndefined();
+    expect(tableShapeProblem([...f64(960), ...f32(31)])).toBeDefined();
+    expect(tableShapeProblem(f32(MAX_TABLE_COLUMNS))).toBeUndefined();
+    expect(tableShapeProblem(f32(MAX_TABLE_COLUMNS + 1))).toContain(`${MAX_TABLE_COLUMNS + 1} value columns`);
+    expect(valueBytes([...f64(2), ...f32(3)])).toBe(28);
+    expect(MAX_VALUE_BYTES).toBe(7800);
   });
 });
