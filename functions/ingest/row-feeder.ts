@@ -48,16 +48,13 @@ export class RowFeeder extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    // The rows of a chunk first (a row beyond rowCount has its own code), then the size: one chunk is bounded.
+    this.parser.push(chunk);
     this.inflated += chunk.length;
     if (this.inflated > this.maxInflatedBytes) {
       const detail = `over ${this.maxInflatedBytes} bytes uncompressed from ${this.manifest.payload.bytes} gzip bytes`;
-      this.halt(
-        'PAYLOAD_INFLATED_TOO_LARGE',
-        'the payload inflates far beyond what its manifest describes',
-        detail,
-      );
-    } else {
-      this.parser.push(chunk);
+      const message = 'the payload inflates far beyond what its manifest describes';
+      this.halt('PAYLOAD_INFLATED_TOO_LARGE', message, detail);
     }
     if (this.halted !== undefined) {
       done(new HaltSignal(this.halted));
