@@ -37,6 +37,10 @@ export interface LedgerRow {
   warnings: string[];
   dateEnd: string | null;
   finishedAt: string | null;
+  /** The payload the ledger settled, as its manifest declared it (null when the manifest was unreadable). */
+  contentSha256: string | null;
+  payloadCrc64: string | null;
+  payloadBytes: number | null;
 }
 
 /** The outcome of a claim. */
@@ -52,7 +56,7 @@ export type Claim =
 
 export const ROW_COLUMNS =
   'batch_id, kind, dataset, status, attempts, lease_owner, rows_loaded, duplicate_of, restates_batch_id, ' +
-  'error_code, summary, warnings, date_end, finished_at';
+  'error_code, summary, warnings, date_end, finished_at, content_sha256, payload_crc64, payload_bytes';
 
 /** Map a SELECT of ROW_COLUMNS to a LedgerRow. */
 export function toLedgerRow(r: RowDataPacket): LedgerRow {
@@ -71,6 +75,9 @@ export function toLedgerRow(r: RowDataPacket): LedgerRow {
     warnings: parseWarnings(r.warnings),
     dateEnd: r.date_end ?? null,
     finishedAt: r.finished_at ?? null,
+    contentSha256: r.content_sha256 ?? null,
+    payloadCrc64: r.payload_crc64 ?? null,
+    payloadBytes: r.payload_bytes === null || r.payload_bytes === undefined ? null : Number(r.payload_bytes),
   };
 }
 

@@ -13,6 +13,7 @@ import type { IngestOutcome } from './outcome.js';
 import { checkStoredPayload } from './payload-check.js';
 import { prepareAndLoad } from './prepare-load.js';
 import { rejectManifest, rejectWith } from './rejection.js';
+import { quarantineReused, reusedId } from './reused-id.js';
 import { finishLoaded, leaseLost, settleDuplicate, settleRejected } from './settle.js';
 
 /**
@@ -26,7 +27,7 @@ export async function ingestBatch(deps: IngestDeps, ref: ManifestRef): Promise<I
   if (read.kind === 'missing') return afterVanished(deps, ref, log);
   const owner = leaseOwner(deps.requestId);
   const claim = await deps.ledger.claim(factsOf(ref, read), owner, deps.config.leaseSeconds);
-  if (claim.kind === 'settled') return redelivered(deps, ref, claim.row, log);
+  if (claim.kind === 'settled') return redelivered(deps, ref, claim.row, log, read);
   if (claim.kind === 'conflict') return rejectConflict(deps, ref, claim.row, log);
   if (claim.kind === 'in_progress') {
     log.info('another attempt holds the batch; stepping aside', {
@@ -123,13 +124,19 @@ async function recordFailure(deps: IngestDeps, job: Job, error: unknown): Promis
   }
 }
 
-/** A redelivery of a settled batch: a no-op but for the idempotent tidy-up a crash may have left undone. */
+/**
+ * A redelivery of a settled batch: a no-op but for the idempotent tidy-up a crash may have left undone — unless
+ * incoming/ holds new bytes under the settled id (BATCH_ID_REUSED, reused-id.ts).
+ */
 async function redelivered(
   deps: IngestDeps,
   ref: ManifestRef,
   row: LedgerRow,
   log: Logger,
+  read: ManifestRead,
 ): Promise<IngestOutcome> {
+  const reuse = await reusedId(deps, ref, row, read);
+  if (reuse !== undefined) return quarantineReused(deps, ref, row, reuse);
   log.info('batch already settled; finishing its housekeeping', { status: row.status });
   await tidyBatch(deps, ref, row);
   const outcome: IngestOutcome = { status: 'duplicate', batchId: ref.batchId, redelivered: row.status };
@@ -140,7 +147,9 @@ async function redelivered(
 /** The manifest is gone: moved by an earlier delivery (heal its housekeeping), or never ours to see. */
 async function afterVanished(deps: IngestDeps, ref: ManifestRef, log: Logger): Promise<IngestOutcome> {
   const row = await deps.ledger.find(ref.batchId);
-  if (row !== undefined && SETTLED.includes(row.status)) return redelivered(deps, ref, row, log);
+  if (row !== undefined && SETTLED.includes(row.status)) {
+    return redelivered(deps, ref, row, log, { kind: 'missing' });
+  }
   if (row?.status === 'loading')
     return { status: 'in_progress', batchId: ref.batchId, owner: row.leaseOwner ?? '' };
   const reason =

@@ -80,8 +80,9 @@ describe('ingest: injection attempts are rejected or stored verbatim, never exec
         object: { key: 'incoming/factors/x`y/20260101T000000000Z-abc/manifest.json' },
       },
     };
+    // Never a ref to a batch: an invalid key to quarantine (KEY_INVALID, test/ingest/keys-conflicts.test.ts).
     expect(manifestRefOf(record as OssEventRecord, BUCKET)).toMatchObject({
-      ignored: expect.stringContaining('invalid dataset name'),
+      invalid: { key: record.oss.object.key, error: { code: 'KEY_INVALID' } },
     });
 
     const batch = makeBatch({
