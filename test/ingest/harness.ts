@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import OSS from 'ali-oss';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { AlertPublisher } from '../../adapters/alerts/mns.js';
 import type { LoadMode } from '../../adapters/warehouse/loader.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
@@ -34,6 +34,8 @@ export interface DepsOverrides {
   requestId?: string;
   config?: Partial<FunctionConfig>;
   alerts?: AlertPublisher;
+  /** The connections of one FC instance (a pool of 2, as functions/ingest/wiring.ts makes), instead of the shared one. */
+  pool?: Pool;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function startDirect(
     const built = createIngestDeps({
       config: cfg,
       loadMode,
-      pool: db.pool,
+      pool: o.pool ?? db.pool,
       clients,
       logger: quiet(),
       requestId,
