@@ -49,8 +49,8 @@ export type Claim =
   | { kind: 'claimed'; attempt: number; takenOverFrom?: string }
   /** Final already: a redelivery; only housekeeping is left. */
   | { kind: 'settled'; row: LedgerRow }
-  /** Another owner holds a live lease: step aside. */
-  | { kind: 'in_progress'; owner: string; expiresAt: string }
+  /** Another owner holds a live lease (for `remainingMs` more, by the database clock): step aside. */
+  | { kind: 'in_progress'; owner: string; expiresAt: string; remainingMs: number }
   /** The batch id is taken by another kind or dataset. */
   | { kind: 'conflict'; row: LedgerRow };
 

@@ -6,7 +6,7 @@ import { rejectConflict } from './conflict.js';
 import type { IngestDeps, Job, ManifestRef } from './deps.js';
 import { confirmDuplicate, loadedTwin } from './duplicate-content.js';
 import { tidyBatch } from './housekeeping.js';
-import { leaseOwner, startHeartbeat } from './lease.js';
+import { claimOrWait, leaseOwner, startHeartbeat } from './lease.js';
 import type { LoadDecision } from './load-batch.js';
 import { factsOf, type ManifestRead, readManifest } from './manifest-read.js';
 import type { IngestOutcome } from './outcome.js';
@@ -26,16 +26,9 @@ export async function ingestBatch(deps: IngestDeps, ref: ManifestRef): Promise<I
   const read = await readManifest(deps, ref);
   if (read.kind === 'missing') return afterVanished(deps, ref, log);
   const owner = leaseOwner(deps.requestId);
-  const claim = await deps.ledger.claim(factsOf(ref, read), owner, deps.config.leaseSeconds);
+  const claim = await claimOrWait(deps, factsOf(ref, read), owner, log);
   if (claim.kind === 'settled') return redelivered(deps, ref, claim.row, log, read);
   if (claim.kind === 'conflict') return rejectConflict(deps, ref, claim.row, log);
-  if (claim.kind === 'in_progress') {
-    log.info('another attempt holds the batch; stepping aside', {
-      owner: claim.owner,
-      until: claim.expiresAt,
-    });
-    return { status: 'in_progress', batchId: ref.batchId, owner: claim.owner };
-  }
   if (claim.takenOverFrom !== undefined) log.warn('took the batch over', { from: claim.takenOverFrom });
   const job: Job = { ref, owner, attempt: claim.attempt, log: log.child({ attempt: claim.attempt }) };
   job.log.debug('claimed', { owner });
