@@ -10,6 +10,8 @@ export interface StallingProxy {
   url: string;
   /** Resolves once a matching download has stalled. */
   stalled: Promise<void>;
+  /** Let stalled downloads go on to the end. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startStallingProxy(
     markStalled = resolve;
   });
   const held: ServerResponse[] = [];
+  const waiting: Array<() => void> = [];
   const server = createServer((req, res) => {
     const stall = req.method === 'GET' && (req.url ?? '').includes(stallOn);
     const forward = request(
@@ -41,15 +44,27 @@ export async function startStallingProxy(
           return;
         }
         let sent = 0;
-        answer.on('data', (chunk: Buffer) => {
-          if (sent >= afterBytes) return;
-          const part = chunk.subarray(0, afterBytes - sent);
+        const rest: Buffer[] = [];
+        let ended = false;
+        const onData = (chunk: Buffer) => {
+          const part = chunk.subarray(0, Math.max(0, afterBytes - sent));
           sent += part.length;
-          res.write(part);
-          if (sent >= afterBytes) {
+          if (part.length > 0) res.write(part);
+          if (part.length < chunk.length) rest.push(chunk.subarray(part.length));
+          if (sent >= afterBytes && !held.includes(res)) {
             held.push(res);
             markStalled();
           }
+        };
+        answer.on('data', onData);
+        answer.on('end', () => {
+          ended = true;
+        });
+        waiting.push(() => {
+          answer.off('data', onData);
+          for (const chunk of rest.splice(0)) res.write(chunk);
+          if (ended) res.end();
+          else answer.pipe(res);
         });
       },
     );
@@ -61,6 +76,9 @@ export async function startStallingProxy(
   return {
     url: `http://127.0.0.1:${port}`,
     stalled,
+    release: () => {
+      for (const go of waiting.splice(0)) go();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const res of held) res.destroy();
