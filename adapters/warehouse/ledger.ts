@@ -190,42 +190,6 @@ export class Ledger {
     return true;
   }
 
-  /**
-   * A batch whose key is invalid (KEY_INVALID) but whose id segment is a batch id nobody holds: its own ledger
-   * row, `rejected` at once, so the batch is on record like any other. False when the id is taken.
-   */
-  async recordRejectedKey(
-    facts: { batchId: string; kind: string; dataset: string; manifestKey: string },
-    rejection: { code: string; summary: string; detail: unknown },
-  ): Promise<boolean> {
-    return inTransaction(this.pool, async (conn) => {
-      const n = await execute(
-        conn,
-        `INSERT IGNORE INTO batches (batch_id, kind, dataset, manifest_key, status, attempts, error_code,
-           error_detail, summary, warnings, first_seen_at, started_at, finished_at, updated_at)
-         VALUES (?, ?, ?, ?, 'rejected', 1, ?, ?, ?, '[]', ${NOW}, ${NOW}, ${NOW}, ${NOW})`,
-        [
-          facts.batchId,
-          facts.kind.slice(0, 16),
-          facts.dataset.slice(0, 48),
-          facts.manifestKey.slice(0, 1024),
-          rejection.code,
-          rejection.summary,
-          rejection.summary,
-        ],
-      );
-      if (n === 1) {
-        await this.record(conn, facts.batchId, {
-          event: 'rejected',
-          to: 'rejected',
-          attempt: 1,
-          detail: rejection.detail,
-        });
-      }
-      return n === 1;
-    });
-  }
-
   /** Append a batch_events row (inside the caller's transaction when given its connection). */
   async record(db: Queryable, batchId: string, e: LedgerEvent): Promise<void> {
     await execute(

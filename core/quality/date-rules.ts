@@ -1,4 +1,4 @@
-import type { Example } from './findings.js';
+import type { Example, FindingLog } from './findings.js';
 
 /**
  * A row may be dated at most this many days after the batch was made. One day covers every time zone: a
@@ -59,4 +59,19 @@ export function missingDays(required: Map<string, string>, seen: ReadonlySet<str
     .filter(([day]) => !seen.has(day))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([date, why]) => ({ date, detail: `no rows; ${why}` }));
+}
+
+/** DATE_MISSING: one finding per required day of the range that no row covers. */
+export function checkMissingDays(
+  log: FindingLog,
+  range: { start: string; end: string },
+  calendar: ReadonlySet<string> | undefined,
+  live: Iterable<string>,
+  seen: ReadonlySet<string>,
+): void {
+  const message =
+    "days of the manifest's date range without rows: the batch replaces its whole range, so these days would be deleted";
+  for (const example of missingDays(requiredDays(range, calendar, live), seen)) {
+    log.add('DATE_MISSING', 'block', message, example);
+  }
 }

@@ -1,9 +1,9 @@
-import { canonicalInstrument } from '../csv/instrument.js';
 import type { Problem } from '../errors.js';
-import { futureHorizon, missingDays, requiredDays } from './date-rules.js';
+import { checkMissingDays, futureHorizon } from './date-rules.js';
 import { DateStats } from './date-stats.js';
 import { checkDistribution } from './distribution.js';
 import { type Example, type Finding, FindingLog } from './findings.js';
+import { InstrumentIds } from './instrument-ids.js';
 import { DEFAULT_LIMITS, type InspectionLimits } from './limits.js';
 import type { QualityPolicy } from './policy.js';
 import { SeenPairs } from './seen-pairs.js';
@@ -60,7 +60,7 @@ export class BatchInspector {
   private readonly log = new FindingLog();
   private readonly stats: DateStats;
   private readonly seen = new SeenPairs();
-  private readonly instrumentIds = new Map<string, number>();
+  private readonly instrumentIds: InstrumentIds;
   private readonly limits: InspectionLimits;
   private readonly horizon: string | undefined;
   private readonly live = new Set<string>();
@@ -77,6 +77,7 @@ export class BatchInspector {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...context.limits };
     this.stats = new DateStats(claim.columns.length, this.limits.maxStatCells);
+    this.instrumentIds = new InstrumentIds(this.limits.maxInstruments);
     this.horizon = futureHorizon(claim.createdAt, context.today);
   }
 
@@ -120,8 +121,11 @@ export class BatchInspector {
       this.cap('DATE_COUNT_EXCEEDED', this.dateCapMessage(), where);
       return;
     }
-    const id = this.instrumentId(canonicalInstrument(row.instrument), where);
-    if (id !== undefined && !this.seen.add(dateIndex, id)) {
+    const id = this.instrumentIds.id(row.instrument);
+    if (id === undefined) {
+      const message = `more than ${this.instrumentIds.max} distinct instruments (MAX_INSTRUMENTS)`;
+      this.cap('INSTRUMENT_LIMIT_EXCEEDED', message, where);
+    } else if (!this.seen.add(dateIndex, id)) {
       this.log.add('DUPLICATE_KEY', 'block', 'the same (date, instrument) appears more than once', where);
     }
   }
@@ -147,7 +151,10 @@ export class BatchInspector {
     if (this.claim.kind === 'factors') this.checkCalendarChoice();
     // A blocked batch is refused already: rules that judge the whole batch would only add false findings.
     // No rows: nothing is replaced by this batch (ingest refuses it by its row count, the agent sends nothing).
-    if (!this.log.blocked() && this.rows > 0) this.checkMissingDays();
+    if (!this.log.blocked() && this.rows > 0) {
+      const seen = new Set(this.stats.dates());
+      checkMissingDays(this.log, this.claim.dateRange, this.context.calendar, this.live, seen);
+    }
     if (this.claim.kind === 'factors' && !this.log.blocked()) {
       checkDistribution(this.log, this.stats, this.policy, this.claim, this.context.previousDay, this.rows);
     }
@@ -187,20 +194,6 @@ export class BatchInspector {
     return true;
   }
 
-  /** The id of an instrument, or undefined once the distinct-instrument cap is reached. */
-  private instrumentId(instrument: string, where: Example): number | undefined {
-    let id = this.instrumentIds.get(instrument);
-    if (id !== undefined) return id;
-    if (this.instrumentIds.size >= this.limits.maxInstruments) {
-      const message = `more than ${this.limits.maxInstruments} distinct instruments (MAX_INSTRUMENTS)`;
-      this.cap('INSTRUMENT_LIMIT_EXCEEDED', message, where);
-      return undefined;
-    }
-    id = this.instrumentIds.size;
-    this.instrumentIds.set(instrument, id);
-    return id;
-  }
-
   private cap(code: string, message: string, where: Example): void {
     if (this.capped !== undefined) return;
     this.capped = code;
@@ -210,16 +203,6 @@ export class BatchInspector {
 
   private dateCapMessage(): string {
     return `more than ${this.stats.maxDates} distinct dates for ${this.claim.columns.length} columns: split the batch`;
-  }
-
-  /** DATE_MISSING: a required day of the range without rows (date-rules.ts requiredDays). */
-  private checkMissingDays(): void {
-    const required = requiredDays(this.claim.dateRange, this.context.calendar, this.live);
-    const message =
-      "days of the manifest's date range without rows: the batch replaces its whole range, so these days would be deleted";
-    for (const example of missingDays(required, new Set(this.stats.dates()))) {
-      this.log.add('DATE_MISSING', 'block', message, example);
-    }
   }
 
   /** The calendar rule is silently off when it cannot pick a calendar; people hear about it instead. */

@@ -1,3 +1,4 @@
+import { recordRejectedKey } from '../../adapters/warehouse/rejected-key-ledger.js';
 import { isBatchId } from '../../core/batch-id.js';
 import type { IngestDeps } from './deps.js';
 import type { InvalidKeyRef } from './event-ref.js';
@@ -55,7 +56,7 @@ async function recordInLedger(
   const facts = { batchId, kind, dataset, manifestKey: ref.key };
   const summary = `KEY_INVALID: ${message}`;
   const detail = { code: 'KEY_INVALID', key: ref.key, problems: ref.error.problems };
-  if (await deps.ledger.recordRejectedKey(facts, { code: 'KEY_INVALID', summary, detail })) {
+  if (await recordRejectedKey(deps.pool, deps.ledger, facts, { code: 'KEY_INVALID', summary, detail })) {
     return `batches batch_id=${batchId}`;
   }
   // A redelivery after a crash finds its own row; anything else holds the id.
