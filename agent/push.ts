@@ -35,6 +35,7 @@ export async function pushSource(ctx: AgentContext, source: BatchSource): Promis
   const built = await buildPayload(source, {
     spoolDir: ctx.journal.spoolDir,
     policy: ctx.settings.policy,
+    today: ctx.now().toISOString().slice(0, 10),
     onProgress: (p) =>
       ctx.progress.build(
         source.dataset,

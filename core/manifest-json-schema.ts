@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HISTORY_SEPARATOR, RESERVED_COLUMNS } from './identifiers.js';
 import { ManifestSchema } from './manifest-schema.js';
 
 /**
@@ -13,10 +14,11 @@ export function manifestJsonSchema(): Record<string, unknown> {
     title: 'qlib-cloud-sync batch manifest, format v1',
     description:
       'Generated from core/manifest-schema.ts (npm run docs:schema). Beyond this schema the parser also ' +
-      'checks: dates are real (2024-02-30 is refused) and dateRange.start <= dateRange.end; column names are ' +
-      'unique case-insensitively and not trade_date, instrument, batch_id or datetime; a factors batch has ' +
-      '1-1000 columns and a calendar batch none; payload.format is csv for factors and calendar; payload.key ' +
-      'is exactly incoming/<kind>/<dataset>/<batchId>/data.csv.gz; batchId and createdAt name real instants; ' +
+      'checks: dates are real (2024-02-30 is refused) and dateRange.start <= dateRange.end; the dataset has no ' +
+      `"${HISTORY_SEPARATOR}"; column names are unique case-insensitively and not ${RESERVED_COLUMNS.join(', ')}; ` +
+      'a factors batch has 1-1000 columns, calendar and experiments batches none; payload.format is csv for ' +
+      'factors and calendar, jsonl for experiments; payload.key is exactly ' +
+      'incoming/<kind>/<dataset>/<batchId>/data.csv.gz (data.jsonl.gz for experiments); batchId and createdAt name real instants; ' +
       'crc64 is at most 2^64-1; no object repeats a key.',
     ...rest,
   };

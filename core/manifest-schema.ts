@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { isBatchId } from './batch-id.js';
 import { isValidDate } from './csv/index.js';
-import { COLUMN_PATTERN, columnKey, DATASET_PATTERN, isColumnName, isDatasetName } from './identifiers.js';
+import {
+  COLUMN_PATTERN,
+  columnKey,
+  DATASET_PATTERN,
+  HISTORY_SEPARATOR,
+  isColumnName,
+  isDatasetName,
+  RESERVED_COLUMNS,
+} from './identifiers.js';
 import { BATCH_KINDS, type BatchKind, formatBatchKey } from './keys.js';
 import { formatVersionOne } from './schema.js';
 
@@ -33,7 +41,7 @@ const column = z.strictObject({
     .string()
     .refine(
       isColumnName,
-      'must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ and not be trade_date, instrument, batch_id or datetime',
+      `must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ and not be one of our columns (${RESERVED_COLUMNS.join(', ')})`,
     )
     .meta({ pattern: COLUMN_PATTERN.source, description: 'unique case-insensitively; not a reserved name' }),
   type: z.enum(['float32', 'float64'], { error: 'must be float32 or float64' }),
@@ -61,8 +69,12 @@ export const ManifestSchema = z
     kind: z.enum(BATCH_KINDS, { error: `must be one of ${BATCH_KINDS.join(', ')}` }),
     dataset: z
       .string()
-      .refine(isDatasetName, `must match ${DATASET_PATTERN.source}`)
-      .meta({ pattern: DATASET_PATTERN.source }),
+      .refine((d) => DATASET_PATTERN.test(d), `must match ${DATASET_PATTERN.source}`)
+      .refine((d) => !d.includes(HISTORY_SEPARATOR), {
+        message: `must not contain "${HISTORY_SEPARATOR}": it separates a table from its history table`,
+        params: { kind: 'DATASET_SEPARATOR' },
+      })
+      .meta({ pattern: DATASET_PATTERN.source, description: `must not contain "${HISTORY_SEPARATOR}"` }),
     frequency: z.literal('day', { error: 'must be "day"' }),
     dateRange: z.strictObject({ start: realDate, end: realDate }).superRefine(startNotAfterEnd),
     columns: z.array(column).superRefine(uniqueColumnNames, { when: () => true }),

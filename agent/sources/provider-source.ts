@@ -1,4 +1,4 @@
-import { isValidInstrument } from '../../core/csv/index.js';
+import { canonicalInstrument, featureDirName, isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import { columnKey, isColumnName } from '../../core/identifiers.js';
 import type { FeatureSeries } from './bin-file.js';
@@ -70,21 +70,22 @@ function planInstruments(
     const table = readInstruments(options.root, selection.market);
     return [...table.keys()].sort().map((symbol) => ({
       symbol,
-      dir: dirs.get(symbol.toLowerCase()),
+      dir: dirs.get(featureDirName(symbol)),
       memberships: mergeRanges(
         (table.get(symbol) ?? []).map(([a, b]) => [lowerBound(calendar, a), upperIndex(calendar, b)]),
       ),
     }));
   }
-  const symbols = [...new Set(selection.instruments)].sort();
-  const missing = symbols.filter((s) => !dirs.has(s.toLowerCase()));
+  // sh600000 and SH600000 are one instrument (core/csv canonicalInstrument): asked twice, read once.
+  const symbols = [...new Set(selection.instruments.map(canonicalInstrument))].sort();
+  const missing = symbols.filter((s) => !dirs.has(featureDirName(s)));
   if (missing.length > 0) {
     throw new TerminalError(
       'QLIB_INSTRUMENT_NOT_FOUND',
       `no feature directory under ${options.root}/features for: ${missing.slice(0, 10).join(', ')}`,
     );
   }
-  return symbols.map((symbol) => ({ symbol, dir: dirs.get(symbol.toLowerCase()), memberships: undefined }));
+  return symbols.map((symbol) => ({ symbol, dir: dirs.get(featureDirName(symbol)), memberships: undefined }));
 }
 
 async function* readBlocks(

@@ -154,7 +154,10 @@ function newContext(
     created(eventName, meta, previous) {
       const { region, accountId } = options;
       const base = { region, accountId, bucket: this.target.bucket, requestId, sourceIp, time: new Date() };
-      pending.push(objectCreatedRecord({ ...base, eventName, meta, previousSize: previous?.size ?? 0 }));
+      const record = objectCreatedRecord({ ...base, eventName, meta, previousSize: previous?.size ?? 0 });
+      // Committed after the client hung up (the response has closed already): OSS notifies all the same.
+      if (flushed) hub.emit(record);
+      else pending.push(record);
     },
   };
 }

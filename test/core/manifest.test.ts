@@ -50,6 +50,20 @@ describe('manifest v1', () => {
     expect(formatManifest(parseManifest(Buffer.from(text)))).toBe(text);
   });
 
+  it('a dataset name with "__" has its own problem; our tables\' columns are reserved', () => {
+    const m = { ...valid(), dataset: 'base__history' };
+    expect(problemsOf(m)).toEqual(['MANIFEST_DATASET_SEPARATOR $.dataset']);
+    const reserved = valid();
+    reserved.columns = [
+      { name: 'superseded_by', type: 'float32' },
+      { name: 'Superseded_At', type: 'float32' },
+    ];
+    expect(problemsOf(reserved)).toEqual([
+      'MANIFEST_VALUE $.columns[0].name',
+      'MANIFEST_VALUE $.columns[1].name',
+    ]);
+  });
+
   it('accepts a calendar batch without columns', () => {
     const m = { ...valid(), kind: 'calendar' as const, dataset: 'cn', columns: [] };
     m.payload = { ...m.payload, key: `incoming/calendar/cn/${ID}/data.csv.gz` };
