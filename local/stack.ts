@@ -7,7 +7,8 @@ import type { InvocationRecord } from './fc/invocation.js';
 import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
 import { mnsSubscribe } from './mns/request.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
-import { type OssServer, startOssServer } from './oss/server.js';
+import { type OssAuthorization, type OssServer, startOssServer } from './oss/server.js';
+import type { RamPolicy } from './ram/policy.js';
 
 /**
  * The embedded cloud in one call: OSS server, MNS server (alert topic + an inbox queue subscribed to it)
@@ -26,6 +27,14 @@ export interface LocalStackOptions {
   region?: string;
   accountId?: string;
   credentials?: { accessKeyId: string; accessKeySecret: string };
+  /**
+   * What the functions get as context.credentials, as FC hands a function its role's STS credentials (default:
+   * `credentials`). The OSS and MNS servers accept them too.
+   */
+  functionCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** RAM policies the OSS server enforces per access key id (local/ram; deploy/ram), and who to tell. */
+  ossPolicies?: ReadonlyMap<string, readonly RamPolicy[]>;
+  onOssAuthorize?: (decision: OssAuthorization) => void;
   bucket?: string;
   alertTopic?: string;
   mysqlUrl?: string;
@@ -74,12 +83,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.reset === true) await rm(o.stateDir, { recursive: true, force: true });
   await mkdir(join(o.stateDir, 'oss'), { recursive: true });
   await mkdir(join(o.stateDir, 'mns'), { recursive: true });
-  const common = { host: o.host, region: o.region, accountId: o.accountId, credentials: [o.credentials] };
+  const fnCredentials = o.functionCredentials ?? o.credentials;
+  const keys = fnCredentials === o.credentials ? [o.credentials] : [o.credentials, fnCredentials];
+  const common = { host: o.host, region: o.region, accountId: o.accountId, credentials: keys };
   const oss = await startOssServer({
     ...common,
     root: join(o.stateDir, 'oss'),
     port: o.ossPort,
     buckets: [o.bucket],
+    policies: o.ossPolicies,
+    onAuthorize: o.onOssAuthorize,
   });
   let mns: MnsServer | undefined;
   try {
@@ -90,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sYamlPath: options.sYamlPath ?? REPO_S_YAML,
       env: sYamlEnv,
       config: { AccountID: o.accountId, AccessKeyID: o.credentials.accessKeyId },
-      credentials: o.credentials,
+      credentials: fnCredentials,
       oss,
       mns: { url: mns.url, accountId: o.accountId, credentials: o.credentials },
       clock: o.clock,
