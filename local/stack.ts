@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { ManualClock } from './fc/clock.js';
 import type { InvocationRecord } from './fc/invocation.js';
 import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
+import { type KmsServer, startKmsServer } from './kms/server.js';
 import { mnsSubscribe } from './mns/request.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
 import { type OssAuthorization, type OssServer, startOssServer } from './oss/server.js';
@@ -32,9 +33,11 @@ export interface LocalStackOptions {
    * `credentials`). The OSS and MNS servers accept them too.
    */
   functionCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
-  /** RAM policies the OSS server enforces per access key id (local/ram; deploy/ram), and who to tell. */
-  ossPolicies?: ReadonlyMap<string, readonly RamPolicy[]>;
-  onOssAuthorize?: (decision: OssAuthorization) => void;
+  /** RAM policies the OSS and KMS servers enforce per access key id (local/ram; deploy/ram), and who to tell. */
+  policies?: ReadonlyMap<string, readonly RamPolicy[]>;
+  onAuthorize?: (decision: OssAuthorization) => void;
+  /** Start a KMS-compatible endpoint with these secrets (name → value); the functions get it as KMS_ENDPOINT. */
+  kmsSecrets?: Readonly<Record<string, string>>;
   bucket?: string;
   alertTopic?: string;
   mysqlUrl?: string;
@@ -91,14 +94,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     root: join(o.stateDir, 'oss'),
     port: o.ossPort,
     buckets: [o.bucket],
-    policies: o.ossPolicies,
-    onAuthorize: o.onOssAuthorize,
+    policies: o.policies,
+    onAuthorize: o.onAuthorize,
   });
   let mns: MnsServer | undefined;
+  let kms: KmsServer | undefined;
   try {
     mns = await startMnsServer({ ...common, root: join(o.stateDir, 'mns'), port: o.mnsPort });
+    if (o.kmsSecrets !== undefined) {
+      const { policies, onAuthorize } = o;
+      kms = await startKmsServer({ ...common, secrets: o.kmsSecrets, policies, onAuthorize });
+    }
     const alertQueue = await createAlertInbox(mns, o);
-    const sYamlEnv = functionEnv(o, oss, mns);
+    const sYamlEnv = { ...functionEnv(o, oss, mns), ...(kms ? { KMS_ENDPOINT: kms.url } : {}) };
     const fc = await startFcRuntime({
       sYamlPath: options.sYamlPath ?? REPO_S_YAML,
       env: sYamlEnv,
@@ -117,11 +125,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const started = mns;
     const close = async () => {
       await fc.close();
-      await Promise.all([oss.close(), started.close()]);
+      await Promise.all([oss.close(), started.close(), kms?.close()]);
     };
     return { ...pick(o), oss, mns, fc, alertQueue, sYamlEnv, close };
   } catch (error) {
-    await Promise.all([oss.close(), mns?.close()]);
+    await Promise.all([oss.close(), mns?.close(), kms?.close()]);
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { resolveLoadMode } from '../../adapters/warehouse/warehouse-facts.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
 import type { IngestDeps } from './deps.js';
 
@@ -75,7 +76,7 @@ export async function ingestDeps(context: FcContext): Promise<IngestDeps> {
     level: config.logLevel,
     context: { fn: 'ingest' },
   });
-  pool ??= createPool({ url: config.mysqlUrl, connectionLimit: 2 });
+  pool ??= createPool({ url: await databaseUrl(config, context, logger), connectionLimit: 2 });
   loadMode ??= await resolveLoadMode(pool, config.loadMode);
   const key = `${context.credentials.accessKeyId}:${context.credentials.securityToken ?? ''}`;
   if (clients?.key !== key) clients = { key, value: createClients(config, context) };

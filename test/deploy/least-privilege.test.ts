@@ -94,12 +94,15 @@ beforeAll(async () => {
     stateDir: join(dir, 'state'),
     credentials: AGENT_KEY,
     functionCredentials: ROLE_STS,
-    ossPolicies: new Map([
+    policies: new Map([
       [AGENT_KEY.accessKeyId, [policies.agent]],
       [ROLE_STS.accessKeyId, [policies.ingest]],
     ]),
-    onOssAuthorize: (d) => decisions.push(d),
-    mysqlUrl: urlFor(LOADER, 'loader-pw', db.database),
+    onAuthorize: (d) => decisions.push(d),
+    // The loader's password only in KMS: ingest reads it at cold start with its role's credentials.
+    mysqlUrl: urlFor(LOADER, '', db.database),
+    kmsSecrets: { [DEFAULT_NAMES.loaderSecret as string]: 'loader-pw' },
+    env: { MYSQL_PASSWORD_SECRET: DEFAULT_NAMES.loaderSecret as string },
     retryDelaysMs: [50],
     log: (line, fn) => {
       if (process.env.INGEST_TEST_LOG === '1') process.stderr.write(`[${fn}] ${line}\n`);
@@ -216,7 +219,7 @@ describe.sequential('the deploy/ policies on the local stack (one scenario, in o
     await expect(client.get(key)).rejects.toMatchObject({ code: 'AccessDenied' });
   });
 
-  it('needed every OSS grant of the agent and of ingest, and was refused nothing else', () => {
+  it('needed every OSS and KMS grant of the agent and of ingest, and was refused nothing else', () => {
     const refused = decisions.filter(
       (d, i) => !d.allowed && (i < pipelineDecisions || d.accessKeyId === ROLE_STS.accessKeyId),
     );
@@ -232,8 +235,8 @@ describe.sequential('the deploy/ policies on the local stack (one scenario, in o
           .flatMap((d) => allowingStatements(policy, d.request)),
       );
       policy.Statement.forEach((s, i) => {
-        const oss = [s.Action].flat().every((a) => a.startsWith('oss:'));
-        if (oss) expect(used.has(i), `${key}: ${JSON.stringify(s)} was never needed`).toBe(true);
+        const enforced = [s.Action].flat().every((a) => a.startsWith('oss:') || a.startsWith('kms:'));
+        if (enforced) expect(used.has(i), `${key}: ${JSON.stringify(s)} was never needed`).toBe(true);
       });
     }
   });
