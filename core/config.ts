@@ -42,7 +42,10 @@ const SPECS: Specs<FunctionConfig> = {
     env: 'MYSQL_PASSWORD_SECRET',
     ...text('KMS Secrets Manager secret with the password of MYSQL_URL’s user', false),
   },
-  kmsEndpoint: { env: 'KMS_ENDPOINT', ...text('KMS endpoint override, e.g. kms-vpc.cn-hangzhou.aliyuncs.com', false) },
+  kmsEndpoint: {
+    env: 'KMS_ENDPOINT',
+    ...text('KMS endpoint override, e.g. kms-vpc.cn-hangzhou.aliyuncs.com', false),
+  },
   loadMode: {
     env: 'LOAD_MODE',
     ...oneOf('how rows reach MySQL', ['auto', 'load-data', 'insert'] as const, 'auto'),
@@ -82,7 +85,8 @@ export function parseFunctionConfig(env: Env): FunctionConfig {
       {
         code: 'CONFIG_INVALID',
         path: 'MYSQL_URL',
-        message: 'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
+        message:
+          'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
       },
     ]);
   }
