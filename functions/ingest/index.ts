@@ -5,7 +5,7 @@ import type { IngestDeps } from './deps.js';
 import { manifestRefOf } from './event-ref.js';
 import { ingestBatch } from './ingest-batch.js';
 import type { IngestOutcome } from './outcome.js';
-import { ingestDeps } from './wiring.js';
+import { ingestDeps, releaseIngestDeps } from './wiring.js';
 
 /**
  * FC 3.0 handler for the OSS trigger on incoming/…/manifest.json (s.yaml). The event is a Buffer of JSON
@@ -39,6 +39,11 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ outc
   }
   if (failure !== undefined) throw failure.error;
   return { outcomes };
+};
+
+/** FC 3.0 preStop hook (s.yaml instanceLifecycleConfig): runs before FC destroys an idle instance. */
+export const preStop = async (_context: FcContext): Promise<void> => {
+  await releaseIngestDeps();
 };
 
 async function ingestRecord(deps: IngestDeps, record: OssEventRecord): Promise<IngestOutcome> {
