@@ -113,7 +113,8 @@ describe('deploy/ram', () => {
       ((p.triggers ?? []) as { triggerType: string }[]).some((t) => t.triggerType === 'oss'),
     );
     expect(triggered.map((p) => p.functionName)).toEqual([DEFAULT_NAMES.ingest]);
-    const role = (triggered[0]?.triggers as { invocationRole: string }[])[0]?.invocationRole;
+    const triggers = (triggered[0]?.triggers ?? []) as { invocationRole: string }[];
+    const role = triggers[0]?.invocationRole;
     expect(role).toBe(`acs:ram::1:role/${DEFAULT_NAMES.triggerRole}`);
     expect(identity('oss-trigger-role').grants.flatMap((g) => g.resources)).toEqual([
       'acs:fc:{region}:{account}:functions/{ingest}',
