@@ -42,8 +42,8 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ outc
 };
 
 /** FC 3.0 preStop hook (s.yaml instanceLifecycleConfig): runs before FC destroys an idle instance. */
-export const preStop = async (_context: FcContext): Promise<void> => {
-  await releaseIngestDeps();
+export const preStop = async (context: Pick<FcContext, 'requestId'>): Promise<void> => {
+  await releaseIngestDeps(context.requestId);
 };
 
 async function ingestRecord(deps: IngestDeps, record: OssEventRecord): Promise<IngestOutcome> {

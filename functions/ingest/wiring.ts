@@ -71,14 +71,14 @@ let clients: { key: string; value: CredentialedClients } | undefined;
  * The instance is going away (FC's preStop hook): end the pool so MySQL sees the connections close cleanly
  * (COM_QUIT) instead of being cut, and forget the rest. The next cold start builds everything again.
  */
-export async function releaseIngestDeps(): Promise<void> {
+export async function releaseIngestDeps(requestId: string): Promise<void> {
   const closing = pool;
   pool = undefined;
   loadMode = undefined;
   clients = undefined;
   if (closing === undefined) return;
   await closing.end();
-  logger?.info('instance stopping: database pool closed');
+  logger?.info('instance stopping: database pool closed', { requestId });
 }
 
 /** The handler's deps: config from process.env, the pool (2 connections: load + lease), clients per credentials. */

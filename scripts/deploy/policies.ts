@@ -10,9 +10,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMES, IDENTITIES, type Identity } from './access.js';
+import { renderSlsIndex } from './log-index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const RAM_DIR = join(ROOT, 'deploy', 'ram');
+export const SLS_INDEX = join(ROOT, 'deploy', 'sls-index.json');
 
 export interface RenderedIdentity {
   file: string;
@@ -95,8 +97,12 @@ async function main(argv: string[]): Promise<void> {
   await mkdir(out, { recursive: true });
   for (const [name, text] of files) await writeFile(join(out, name), text);
   // The repository's copies in the repository's JSON style (the test compares documents, not bytes).
-  if (out === RAM_DIR)
-    spawnSync(join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', out], { stdio: 'ignore' });
+  if (out === RAM_DIR) {
+    await writeFile(SLS_INDEX, `${JSON.stringify(renderSlsIndex(), null, 2)}\n`);
+    spawnSync(join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', out, SLS_INDEX], {
+      stdio: 'ignore',
+    });
+  }
   process.stdout.write(`wrote ${files.size} documents to ${out}\n`);
 }
 
