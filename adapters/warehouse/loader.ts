@@ -4,6 +4,7 @@ import { InsertSink } from './insert-sink.js';
 import type { Ledger } from './ledger.js';
 import { LoadDataSink } from './load-data-sink.js';
 import { type Predecessor, type ReplaceScope, replaceScope } from './restatement.js';
+import { lockRestatement, restates } from './restatement-lock.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
 import { connect, execute, isDuplicateKey, rollback, selectRows } from './sql.js';
 
@@ -55,16 +56,21 @@ export class BatchLoad {
     readonly predecessors: Predecessor[],
     /** The path the rows take: the plan's, or `insert` when the server refused LOAD DATA LOCAL. */
     readonly mode: LoadMode,
+    /** Releases the table's restatement lock (restatement-lock.ts), when this load holds it. */
+    private readonly unlock: (() => Promise<void>) | undefined,
   ) {}
 
   /** Start the transaction; a concurrent or earlier twin with the same content makes it a duplicate. */
   static async open(pool: Pool, plan: LoadPlan): Promise<LoadStart> {
     const conn = await connect(pool);
+    let unlock: (() => Promise<void>) | undefined;
     try {
+      if (await restates(conn, plan.scope)) unlock = await lockRestatement(conn, plan.scope);
       await execute(conn, 'START TRANSACTION');
       const twin = await claimContent(conn, plan);
       if (twin !== undefined) {
         await execute(conn, 'ROLLBACK');
+        await unlock?.();
         conn.release();
         return { kind: 'duplicate', duplicateOf: twin };
       }
@@ -73,10 +79,10 @@ export class BatchLoad {
         plan.mode === 'load-data' ? await LoadDataSink.open(conn, plan.target, plan.header) : undefined;
       const sink = fast ?? new InsertSink(conn, plan.target);
       const mode = fast === undefined ? 'insert' : 'load-data';
-      return { kind: 'open', load: new BatchLoad(conn, plan, sink, predecessors, mode) };
+      return { kind: 'open', load: new BatchLoad(conn, plan, sink, predecessors, mode, unlock) };
     } catch (error) {
       await rollback(conn);
-      conn.destroy();
+      conn.destroy(); // ends the session, and the lock with it
       throw error;
     }
   }
@@ -107,6 +113,7 @@ export class BatchLoad {
       }
       for (const alert of outcome.alerts) await alerts.record(this.conn, alert);
       await execute(this.conn, 'COMMIT');
+      await this.unlock?.();
       this.close(true);
       return { kind: 'committed', rowsLoaded: taken };
     } catch (error) {
@@ -119,7 +126,9 @@ export class BatchLoad {
   async rollback(): Promise<void> {
     if (this.closed) return;
     await this.sink.abort(new Error('load rolled back'));
-    this.close(await rollback(this.conn));
+    const healthy = await rollback(this.conn);
+    if (healthy) await this.unlock?.();
+    this.close(healthy);
   }
 
   private close(healthy: boolean): void {
