@@ -1,3 +1,5 @@
+import { PENDING_IDENTITIES } from './access-pending.js';
+
 /**
  * Who may do what in the cloud: one entry per identity, one grant per thing the code (or FC, on the code's behalf)
  * does. deploy/ram/*.json are rendered from this table (`npm run policies`) and a test keeps them equal;
@@ -147,69 +149,7 @@ export const IDENTITIES: readonly Identity[] = [
       // { usedBy: 'agent push-runs artifacts', actions: ['oss:PutObject'], resources: [OSS('artifacts/')] },
     ],
   },
-  {
-    file: 'fc-monitor-role',
-    what: 'role of the monitor function (timer): re-drives stuck batches through the FC API, alerts',
-    trustedService: 'fc.aliyuncs.com',
-    pending: 'monitor branch (issue 9): check every grant against functions/monitor when it lands',
-    grants: [
-      {
-        usedBy: 'functions/monitor: lost events (manifests with no ledger row)',
-        actions: ['oss:GetObject'],
-        resources: [OSS('incoming/'), OSS('status/')],
-      },
-      {
-        usedBy: 'functions/monitor: walk incoming/ and status/',
-        actions: ['oss:ListObjects'],
-        resources: [BUCKET],
-        condition: listUnder('incoming/', 'status/'),
-      },
-      {
-        usedBy: 'adapters/function-client: invoke ingest asynchronously (re-drive)',
-        actions: ['fc:InvokeFunction'],
-        resources: fn('{ingest}'),
-      },
-      {
-        usedBy: 'adapters/alerts/mns.ts publishMessage',
-        actions: ['mns:PublishMessage'],
-        resources: [TOPIC],
-      },
-      {
-        usedBy: 'adapters/secrets/kms.ts getSecretValue',
-        actions: ['kms:GetSecretValue'],
-        resources: [secret('{loaderSecret}')],
-      },
-      WRITE_LOGS,
-    ],
-  },
-  {
-    file: 'fc-api-role',
-    what: 'role of the HTTP api function: reads MySQL with the read-only account, nothing in OSS',
-    trustedService: 'fc.aliyuncs.com',
-    pending: 'api branch (issue 10): check when functions/api lands',
-    grants: [
-      {
-        usedBy: 'adapters/secrets/kms.ts getSecretValue (the reader’s password)',
-        actions: ['kms:GetSecretValue'],
-        resources: [secret('{readerSecret}')],
-      },
-      WRITE_LOGS,
-    ],
-  },
-  {
-    file: 'fc-alert-relay-role',
-    what: 'role of the alert relay (FC async onFailure destination → the alert topic in one format)',
-    trustedService: 'fc.aliyuncs.com',
-    pending: 'monitor branch (issue 9), if it adds the relay function',
-    grants: [
-      {
-        usedBy: 'adapters/alerts/mns.ts publishMessage',
-        actions: ['mns:PublishMessage'],
-        resources: [TOPIC],
-      },
-      WRITE_LOGS,
-    ],
-  },
+  ...PENDING_IDENTITIES,
   {
     file: 'deployer',
     what: 'RAM user (or CI role) that runs `npm run deploy`: the fc3 component’s calls for this s.yaml',
