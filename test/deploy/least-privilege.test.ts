@@ -149,7 +149,10 @@ async function ledger(): Promise<RowDataPacket[]> {
   )[0];
 }
 
-describe.sequential('the deploy/ policies on the local stack (one scenario, in order)', () => {
+// One scenario: its steps build on each other, in this order even when the run shuffles.
+describe.sequential('the deploy/ policies on the local stack (one scenario, in order)', {
+  shuffle: false,
+}, () => {
   it('lets the agent check, push and read back, and ingest load as the loader account', {
     timeout: 180_000,
   }, async () => {
