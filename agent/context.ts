@@ -13,6 +13,8 @@ export interface AgentContext {
   progress: ProgressReporter;
   now: () => Date;
   producer: { host: string; agentVersion: string };
+  /** Largest batch, MiB of rows (QLIB_SYNC_BATCH_MIB; agent/split); 0: never split. */
+  batchMib?: number;
   /** Injected for tests that must not wait out real backoff delays. */
   sleep?: (ms: number) => Promise<void>;
 }

@@ -45,11 +45,23 @@ export async function pushSource(ctx: AgentContext, source: BatchSource): Promis
       ),
   });
   ctx.progress.done();
-  const { kind, dataset } = source;
   if (built.report.blocked) {
     rmSync(built.path, { force: true });
-    throw new BatchBlockedError(dataset, built.report.findings);
+    throw new BatchBlockedError(source.dataset, built.report.findings);
   }
+  return settleBuilt(ctx, source, built);
+}
+
+/**
+ * Journal and upload a payload that passed the rules (also one of a split push's, agent/split): nothing when it
+ * is empty, or when the same content was pushed before (its batch id is returned instead).
+ */
+export async function settleBuilt(
+  ctx: AgentContext,
+  source: BatchSource,
+  built: BuiltPayload,
+): Promise<PushResult> {
+  const { kind, dataset } = source;
   if (built.rowCount === 0 || built.dateRange === undefined) {
     rmSync(built.path, { force: true });
     return { status: 'empty', kind, dataset, reason: 'no rows in the selected range' };

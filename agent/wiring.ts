@@ -8,6 +8,7 @@ import { loadCredentials } from './credentials.js';
 import { Journal } from './journal/journal.js';
 import { logProgress, ttyProgress } from './progress.js';
 import { type AgentSettings, loadJournalDir, loadSettings } from './settings.js';
+import { batchMibOf } from './split/push-split.js';
 import { agentVersion } from './version.js';
 
 /** Settings (file + env, --journal wins) for a CLI run. */
@@ -60,5 +61,6 @@ export function contextFor(io: CliIO, options: GlobalOptions): AgentContext {
     progress,
     now: clockOf(io),
     producer: { host: hostname(), agentVersion: agentVersion() },
+    batchMib: batchMibOf(io.env),
   };
 }

@@ -9,6 +9,7 @@ import {
   text,
   url,
 } from './config-reader.js';
+import { ConfigError } from './errors.js';
 
 /** Everything the Function Compute handlers read from their environment (s.yaml declares the same keys). */
 export interface FunctionConfig {
@@ -17,6 +18,10 @@ export interface FunctionConfig {
   ossEndpoint: string | undefined;
   ossInternal: boolean;
   mysqlUrl: string;
+  /** KMS secret holding the password of MYSQL_URL's user (read at cold start); undefined: the URL has it. */
+  mysqlPasswordSecret: string | undefined;
+  /** KMS endpoint override (host or URL); undefined: kms.<region>.aliyuncs.com. */
+  kmsEndpoint: string | undefined;
   loadMode: 'auto' | 'load-data' | 'insert';
   mnsEndpoint: string | undefined;
   alertTopic: string;
@@ -36,6 +41,15 @@ const SPECS: Specs<FunctionConfig> = {
   ossEndpoint: { env: 'OSS_ENDPOINT', ...url('OSS endpoint override (local stack)', ['http:', 'https:']) },
   ossInternal: { env: 'OSS_INTERNAL', ...boolean('use the VPC-internal OSS endpoint', true) },
   mysqlUrl: { env: 'MYSQL_URL', ...text('mysql://user:password@host:3306/database of the RDS instance') },
+  // Secrets (docs/deploy.md, "The database password in KMS"): the password stays out of the environment.
+  mysqlPasswordSecret: {
+    env: 'MYSQL_PASSWORD_SECRET',
+    ...text('KMS Secrets Manager secret with the password of MYSQL_URL’s user', false),
+  },
+  kmsEndpoint: {
+    env: 'KMS_ENDPOINT',
+    ...text('KMS endpoint override, e.g. kms-vpc.cn-hangzhou.aliyuncs.com', false),
+  },
   loadMode: {
     env: 'LOAD_MODE',
     ...oneOf('how rows reach MySQL', ['auto', 'load-data', 'insert'] as const, 'auto'),
@@ -77,7 +91,26 @@ const SPECS: Specs<FunctionConfig> = {
 
 /** Read the function configuration; a ConfigError lists every missing or invalid key. Pure over `env`. */
 export function parseFunctionConfig(env: Env): FunctionConfig {
-  return readConfig(env, SPECS);
+  const config = readConfig(env, SPECS);
+  if (config.mysqlPasswordSecret !== undefined && passwordOf(config.mysqlUrl) !== '') {
+    throw new ConfigError([
+      {
+        code: 'CONFIG_INVALID',
+        path: 'MYSQL_URL',
+        message:
+          'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
+      },
+    ]);
+  }
+  return config;
+}
+
+function passwordOf(url: string): string {
+  try {
+    return new URL(url).password;
+  } catch {
+    return '';
+  }
 }
 
 /** The environment variable names the functions read: s.yaml must declare exactly these. */

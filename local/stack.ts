@@ -5,9 +5,16 @@ import type { Logger } from '../core/logger.js';
 import type { ManualClock } from './fc/clock.js';
 import type { InvocationRecord } from './fc/invocation.js';
 import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
+import { type KmsServer, startKmsServer } from './kms/server.js';
 import { mnsSubscribe } from './mns/request.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
-import { type OssServer, type OssServerOptions, startOssServer } from './oss/server.js';
+import {
+  type OssAuthorization,
+  type OssServer,
+  type OssServerOptions,
+  startOssServer,
+} from './oss/server.js';
+import type { RamPolicy } from './ram/policy.js';
 
 /**
  * The embedded cloud in one call: OSS server, MNS server (alert topic + an inbox queue subscribed to it)
@@ -26,6 +33,16 @@ export interface LocalStackOptions {
   region?: string;
   accountId?: string;
   credentials?: { accessKeyId: string; accessKeySecret: string };
+  /**
+   * What the functions get as context.credentials, as FC hands a function its role's STS credentials (default:
+   * `credentials`). The OSS and MNS servers accept them too.
+   */
+  functionCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /** RAM policies the OSS and KMS servers enforce per access key id (local/ram; deploy/ram), and who to tell. */
+  policies?: ReadonlyMap<string, readonly RamPolicy[]>;
+  onAuthorize?: (decision: OssAuthorization) => void;
+  /** Start a KMS-compatible endpoint with these secrets (name → value); the functions get it as KMS_ENDPOINT. */
+  kmsSecrets?: Readonly<Record<string, string>>;
   bucket?: string;
   alertTopic?: string;
   mysqlUrl?: string;
@@ -76,24 +93,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.reset === true) await rm(o.stateDir, { recursive: true, force: true });
   await mkdir(join(o.stateDir, 'oss'), { recursive: true });
   await mkdir(join(o.stateDir, 'mns'), { recursive: true });
-  const common = { host: o.host, region: o.region, accountId: o.accountId, credentials: [o.credentials] };
+  const fnCredentials = o.functionCredentials ?? o.credentials;
+  const keys = fnCredentials === o.credentials ? [o.credentials] : [o.credentials, fnCredentials];
+  const common = { host: o.host, region: o.region, accountId: o.accountId, credentials: keys };
   const oss = await startOssServer({
     ...common,
     root: join(o.stateDir, 'oss'),
     port: o.ossPort,
     buckets: [o.bucket],
     intercept: options.ossIntercept,
+    policies: o.policies,
+    onAuthorize: o.onAuthorize,
   });
   let mns: MnsServer | undefined;
+  let kms: KmsServer | undefined;
   try {
     mns = await startMnsServer({ ...common, root: join(o.stateDir, 'mns'), port: o.mnsPort });
+    if (o.kmsSecrets !== undefined) {
+      const { policies, onAuthorize } = o;
+      kms = await startKmsServer({ ...common, secrets: o.kmsSecrets, policies, onAuthorize });
+    }
     const alertQueue = await createAlertInbox(mns, o);
-    const sYamlEnv = functionEnv(o, oss, mns);
+    const sYamlEnv = { ...functionEnv(o, oss, mns), ...(kms ? { KMS_ENDPOINT: kms.url } : {}) };
     const fc = await startFcRuntime({
       sYamlPath: options.sYamlPath ?? REPO_S_YAML,
       env: sYamlEnv,
       config: { AccountID: o.accountId, AccessKeyID: o.credentials.accessKeyId },
-      credentials: o.credentials,
+      credentials: fnCredentials,
       oss,
       mns: { url: mns.url, accountId: o.accountId, credentials: o.credentials },
       clock: o.clock,
@@ -107,11 +133,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const started = mns;
     const close = async () => {
       await fc.close();
-      await Promise.all([oss.close(), started.close()]);
+      await Promise.all([oss.close(), started.close(), kms?.close()]);
     };
     return { ...pick(o), oss, mns, fc, alertQueue, sYamlEnv, close };
   } catch (error) {
-    await Promise.all([oss.close(), mns?.close()]);
+    await Promise.all([oss.close(), mns?.close(), kms?.close()]);
     throw error;
   }
 }

@@ -60,6 +60,19 @@ export function translateMysqlError(error: unknown, what: string): unknown {
   return error;
 }
 
+/**
+ * The transaction's row images outgrew max_binlog_cache_size (ER_TRANS_CACHE_FULL, 1197; the same code in MySQL 8
+ * and MariaDB). Deterministic for a given batch and server: retrying cannot help, a smaller batch can.
+ * https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_max_binlog_cache_size
+ */
+export function isBinlogCacheFull(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const { code, errno } = e as Error & { code?: string; errno?: number };
+    if (code === 'ER_TRANS_CACHE_FULL' || errno === 1197) return true;
+  }
+  return false;
+}
+
 /** Run `fn`, translating what it throws. */
 export async function translating<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {

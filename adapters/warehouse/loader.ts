@@ -8,6 +8,7 @@ import type { Ledger } from './ledger.js';
 import { LoadDataSink } from './load-data-sink.js';
 import { recordColumns, registerDataset } from './registry.js';
 import { type Predecessor, type ReplaceScope, replaceScope } from './restatement.js';
+import { lockRestatement, restates } from './restatement-lock.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
 import { execute, isDuplicateKey, rollback, selectRows } from './sql.js';
 
@@ -78,17 +79,36 @@ export class BatchLoad {
     readonly replacedDays: string[],
     /** The path the rows take: the plan's, or `insert` when the server refused LOAD DATA LOCAL. */
     readonly mode: LoadMode,
+    /** Releases the table's restatement lock (restatement-lock.ts), when this load holds it. */
+    private readonly unlock: (() => Promise<void>) | undefined,
   ) {}
 
   /**
    * Start the transaction; a concurrent or earlier twin with the same content makes it a duplicate. A deadlock
    * or lock wait timeout here (concurrent deliveries of one batch, restatements of the same dates) happened
-   * before any row was sent: the transaction is simply run again, a bounded number of times.
+   * before any row was sent: the transaction is simply run again, a bounded number of times. A restatement first
+   * takes its table's restatement lock (restatement-lock.ts), held until the commit or the rollback.
    */
   static async open(conn: PoolConnection, plan: LoadPlan): Promise<LoadStart> {
+    const unlock = (await restates(conn, plan.scope)) ? await lockRestatement(conn, plan.scope) : undefined;
+    try {
+      const start = await BatchLoad.openRetrying(conn, plan, unlock);
+      if (start.kind === 'duplicate') await unlock?.();
+      return start;
+    } catch (error) {
+      await unlock?.();
+      throw error;
+    }
+  }
+
+  private static async openRetrying(
+    conn: PoolConnection,
+    plan: LoadPlan,
+    unlock: (() => Promise<void>) | undefined,
+  ): Promise<LoadStart> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await BatchLoad.tryOpen(conn, plan);
+        return await BatchLoad.tryOpen(conn, plan, unlock);
       } catch (error) {
         if (!(await rollback(conn))) throw error;
         if (!isLockConflict(error) || attempt >= OPEN_ATTEMPTS) throw error;
@@ -97,7 +117,11 @@ export class BatchLoad {
     }
   }
 
-  private static async tryOpen(conn: PoolConnection, plan: LoadPlan): Promise<LoadStart> {
+  private static async tryOpen(
+    conn: PoolConnection,
+    plan: LoadPlan,
+    unlock: (() => Promise<void>) | undefined,
+  ): Promise<LoadStart> {
     await execute(conn, 'START TRANSACTION');
     const twin = await claimContent(conn, plan);
     if (twin !== undefined) {
@@ -111,7 +135,7 @@ export class BatchLoad {
     const mode = fast === undefined ? 'insert' : 'load-data';
     return {
       kind: 'open',
-      load: new BatchLoad(conn, plan, sink, replaced.predecessors, replaced.days, mode),
+      load: new BatchLoad(conn, plan, sink, replaced.predecessors, replaced.days, mode, unlock),
     };
   }
 
@@ -148,6 +172,7 @@ export class BatchLoad {
       for (const alert of outcome.alerts) await alerts.record(this.conn, alert);
       await execute(this.conn, 'COMMIT');
       this.closed = true;
+      await this.unlock?.();
       return { kind: 'committed', rowsLoaded: taken };
     } catch (error) {
       await this.rollback();
@@ -161,6 +186,7 @@ export class BatchLoad {
     this.closed = true;
     await this.sink.abort(new Error('load rolled back'));
     this.sound = await rollback(this.conn);
+    if (this.sound) await this.unlock?.();
   }
 }
 

@@ -40,11 +40,31 @@ export interface BuiltPayload {
  * blocked report means; the file is left for it to keep or discard.
  */
 export async function buildPayload(source: BatchSource, options: BuildOptions): Promise<BuiltPayload> {
+  const sink = openSink(source, source.dateRange, options);
+  try {
+    if (source.kind === 'factors') await writeFactors(source, sink, options.onProgress);
+    else await writeCalendar(source, sink);
+    return await finishSink(sink);
+  } catch (error) {
+    sink.file.discard();
+    throw error;
+  }
+}
+
+/**
+ * One payload being written: canonical CSV into a spool file, every row observed by the quality rules against
+ * a claimed date range (the source's, or one window of it when a push is split: agent/split).
+ */
+export function openSink(
+  source: BatchSource,
+  range: { start: string; end: string } | undefined,
+  options: BuildOptions,
+): Sink {
   const columns = source.kind === 'factors' ? source.columns : [];
   const layout: CsvLayout = source.kind === 'factors' ? { kind: 'factors', columns } : { kind: 'calendar' };
   const claim: BatchClaim = {
     kind: source.kind,
-    dateRange: source.dateRange ?? { start: '0000-01-01', end: '9999-12-31' },
+    dateRange: range ?? { start: '0000-01-01', end: '9999-12-31' },
     columns,
     rowCount: 0,
   };
@@ -53,42 +73,40 @@ export async function buildPayload(source: BatchSource, options: BuildOptions): 
     ...(options.today === undefined ? {} : { today: options.today }),
   };
   const inspector = new BatchInspector(claim, options.policy, context);
-  const file = new PayloadFile(options.spoolDir);
   const writer = new CsvRowWriter(layout);
-  const span = new DateSpan();
-  try {
-    writer.header();
-    const sink = { writer, inspector, span, file, policy: options.policy, columns };
-    if (source.kind === 'factors') await writeFactors(source, sink, options.onProgress);
-    else await writeCalendar(source, sink);
-    await file.write(writer.take());
-    const digest = await file.finish();
-    // The claim's row count and range are what the manifest will say: the rows actually written, their span
-    // (every trading day of it must have rows: DATE_MISSING).
-    claim.rowCount = writer.rows;
-    claim.dateRange = span.range() ?? claim.dateRange;
-    return {
-      path: file.path,
-      digest,
-      rowCount: writer.rows,
-      csvBytes: file.bytesIn,
-      dateRange: span.range(),
-      columns,
-      report: inspector.finish(),
-    };
-  } catch (error) {
-    file.discard();
-    throw error;
-  }
+  writer.header();
+  const file = new PayloadFile(options.spoolDir);
+  return { writer, inspector, span: new DateSpan(), file, policy: options.policy, columns, claim };
 }
 
-interface Sink {
+/** Flush, close and digest the payload; the report says whether the rules block it. */
+export async function finishSink(sink: Sink): Promise<BuiltPayload> {
+  const { writer, file, claim } = sink;
+  await file.write(writer.take());
+  const digest = await file.finish();
+  // The claim's row count and range are what the manifest will say: the rows actually written, their span
+  // (every trading day of it must have rows: DATE_MISSING).
+  claim.rowCount = writer.rows;
+  claim.dateRange = sink.span.range() ?? claim.dateRange;
+  return {
+    path: file.path,
+    digest,
+    rowCount: writer.rows,
+    csvBytes: file.bytesIn,
+    dateRange: sink.span.range(),
+    columns: sink.columns,
+    report: sink.inspector.finish(),
+  };
+}
+
+export interface Sink {
   writer: CsvRowWriter;
   inspector: BatchInspector;
   span: DateSpan;
   file: PayloadFile;
   policy: QualityPolicy;
   columns: ColumnSpec[];
+  claim: BatchClaim;
 }
 
 async function writeFactors(
@@ -109,7 +127,8 @@ async function writeFactors(
   }
 }
 
-function writeBlock(block: RowBlock, width: number, scratch: Float64Array, sink: Sink): void {
+/** Write one instrument's rows (a whole block or a slice of one) through the rules into the payload. */
+export function writeBlock(block: RowBlock, width: number, scratch: Float64Array, sink: Sink): void {
   const { writer, inspector, span } = sink;
   for (let r = 0; r < block.dates.length; r++) {
     const date = block.dates[r] as string;

@@ -2,9 +2,9 @@ import { Command, Option } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
 import { acquireLock } from '../journal/lock.js';
-import { pushSource, resumePending } from '../push.js';
-import { describe } from '../push-text.js';
+import { resumePending } from '../push.js';
 import { checkRequest, openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { batchMibOf, describeOutcome, pushInBatches } from '../split/push-split.js';
 import { contextFor } from '../wiring.js';
 import { list } from './option-parsers.js';
 
@@ -25,7 +25,11 @@ Sources (the type is guessed from the path; --from overrides it):
              (calendars/day.txt) as a batch of kind calendar; --dataset names it (e.g. cn).
 
 Before anything is uploaded the batch runs through the same quality rules as ingest; a
-blocking finding stops the push and prints its code, count and first examples. Content
+blocking finding stops the push and prints its code, count and first examples.
+A long range goes up as several batches of whole days, at most about --batch-mib MiB of
+rows each (default 128): each batch commits in one MySQL transaction, and RDS writes
+every transaction to its binary log (docs/deploy.md). A restatement of the range is a
+restatement of each batch's days; each batch loads on its own, all or nothing. Content
 pushed before (same dataset, same bytes) is not sent again. Unfinished uploads from
 earlier runs are finished first.
 
@@ -66,12 +70,17 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
       list,
     )
     .option('--calendar-dir <dir>', 'exports: a qlib directory whose calendar the dates are checked against')
+    .option(
+      '--batch-mib <mib>',
+      'split a long range into batches of at most about this many MiB of rows, whole days each (default 128, or QLIB_SYNC_BATCH_MIB; 0: one batch)',
+    )
     .addHelpText('after', HELP)
     .action(async (path: string, options: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const out = new Output(io, globals.json ?? false);
       const request = requestOf(path, options);
       checkRequest(request); // a usage error is exit 2 before config, credentials or network
+      const batchMib = batchMibOf(io.env, options.batchMib as string | undefined);
       const ctx = contextFor(io, globals);
       const release = acquireLock(ctx.journal.dir);
       try {
@@ -86,8 +95,8 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
         for (const error of resumed.broken) out.say(`could not resume: ${error.message}`);
         const source = await openSource(request, ctx.journal);
-        const result = await pushSource(ctx, source);
-        out.result(result, describe(result));
+        const result = await pushInBatches(ctx, source, batchMib);
+        out.result(result, describeOutcome(result));
         setExit(0);
       } finally {
         release();

@@ -2,12 +2,12 @@ import type { PipelineError } from '../../core/errors.js';
 import { BatchBlockedError } from '../build/findings-text.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
-import type { PushResult } from '../push.js';
 import { describe } from '../push-text.js';
+import { type PushOutcome, resultsOf } from '../split/push-split.js';
 
-/** One line per push: for people, or with --json one JSON document per line on stdout. */
-export function reportPush(out: Output, result: PushResult): void {
-  out.result(result, describe(result));
+/** One line per batch pushed: for people, or with --json one JSON document per line on stdout. */
+export function reportPush(out: Output, outcome: PushOutcome): void {
+  for (const result of resultsOf(outcome)) out.result(result, describe(result));
 }
 
 /**

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
-import { pushSource, resumePending } from '../push.js';
+import { resumePending } from '../push.js';
 import { openSource } from '../sources/source-request.js';
+import { pushInBatches } from '../split/push-split.js';
 import { ChangeMonitor } from './change-monitor.js';
 import { type ExportMemory, pushExports } from './export-round.js';
 import { qlibRequests } from './watch-options.js';
@@ -86,7 +87,7 @@ async function pushQlib(ctx: AgentContext, options: WatchOptions, out: Output): 
   const { calendar, factors } = qlibRequests(options, root);
   try {
     for (const request of calendar === undefined ? [factors] : [calendar, factors]) {
-      reportPush(out, await pushSource(ctx, await openSource(request, ctx.journal)));
+      reportPush(out, await pushInBatches(ctx, await openSource(request, ctx.journal)));
     }
     return false;
   } catch (error) {

@@ -6,7 +6,7 @@ import { manifestRefOf } from './event-ref.js';
 import { ingestBatch } from './ingest-batch.js';
 import { quarantineInvalidKey } from './invalid-key.js';
 import type { IngestOutcome } from './outcome.js';
-import { ingestDeps } from './wiring.js';
+import { ingestDeps, releaseIngestDeps } from './wiring.js';
 
 /**
  * FC 3.0 handler for the OSS trigger on incoming/…/manifest.json (s.yaml). The event is a Buffer of JSON
@@ -40,6 +40,11 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ outc
   }
   if (failure !== undefined) throw failure.error;
   return { outcomes };
+};
+
+/** FC 3.0 preStop hook (s.yaml instanceLifecycleConfig): runs before FC destroys an idle instance. */
+export const preStop = async (context: Pick<FcContext, 'requestId'>): Promise<void> => {
+  await releaseIngestDeps(context.requestId);
 };
 
 async function ingestRecord(deps: IngestDeps, record: OssEventRecord): Promise<IngestOutcome> {

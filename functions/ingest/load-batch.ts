@@ -1,4 +1,5 @@
 import type { PoolConnection } from 'mysql2/promise';
+import { isBinlogCacheFull } from '../../adapters/warehouse/errors.js';
 import { BatchLoad, type LoadMode, type LoadPlan } from '../../adapters/warehouse/loader.js';
 import type { Predecessor } from '../../adapters/warehouse/restatement.js';
 import { calendarTarget, factorTarget } from '../../adapters/warehouse/row-sink.js';
@@ -28,6 +29,28 @@ export type LoadDecision =
  * records the warning alerts; anything else rolls back. MySQL refusing a row's shape (SCHEMA_REFUSED) rejects.
  */
 export async function loadBatch(
+  deps: IngestDeps,
+  job: Job,
+  conn: PoolConnection,
+  manifest: ManifestV1,
+  inspection: Inspection,
+  schema: SchemaChange | undefined,
+): Promise<LoadDecision> {
+  try {
+    return await loadInTransaction(deps, job, conn, manifest, inspection, schema);
+  } catch (error) {
+    if (!isBinlogCacheFull(error)) throw error;
+    return { kind: 'rejected', rejection: rejectWith('BATCH_TOO_LARGE_FOR_BINLOG', TOO_LARGE) };
+  }
+}
+
+// The transaction was rolled back; the same batch would fail the same way on every retry (docs/deploy.md).
+const TOO_LARGE =
+  "the batch's rows need more binary-log cache than the server allows in one transaction (max_binlog_cache_size): " +
+  'push the range again as smaller batches (qlib-sync push … --batch-mib <MiB well below max_binlog_cache_size>; ' +
+  'the agent splits at 128 MiB by default) or raise max_binlog_cache_size';
+
+async function loadInTransaction(
   deps: IngestDeps,
   job: Job,
   conn: PoolConnection,

@@ -8,6 +8,7 @@ import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { resolveLoadMode } from '../../adapters/warehouse/warehouse-facts.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
 import type { IngestDeps } from './deps.js';
 
@@ -66,6 +67,20 @@ let pool: Pool | undefined;
 let loadMode: LoadMode | undefined;
 let clients: { key: string; value: CredentialedClients } | undefined;
 
+/**
+ * The instance is going away (FC's preStop hook): end the pool so MySQL sees the connections close cleanly
+ * (COM_QUIT) instead of being cut, and forget the rest. The next cold start builds everything again.
+ */
+export async function releaseIngestDeps(requestId: string): Promise<void> {
+  const closing = pool;
+  pool = undefined;
+  loadMode = undefined;
+  clients = undefined;
+  if (closing === undefined) return;
+  await closing.end();
+  logger?.info('instance stopping: database pool closed', { requestId });
+}
+
 /** The handler's deps: config from process.env, the pool (2 connections: load + lease), clients per credentials. */
 export async function ingestDeps(context: FcContext): Promise<IngestDeps> {
   config ??= parseFunctionConfig(process.env);
@@ -75,7 +90,7 @@ export async function ingestDeps(context: FcContext): Promise<IngestDeps> {
     level: config.logLevel,
     context: { fn: 'ingest' },
   });
-  pool ??= createPool({ url: config.mysqlUrl, connectionLimit: 2 });
+  pool ??= createPool({ url: await databaseUrl(config, context, logger), connectionLimit: 2 });
   loadMode ??= await resolveLoadMode(pool, config.loadMode);
   const key = `${context.credentials.accessKeyId}:${context.credentials.securityToken ?? ''}`;
   if (clients?.key !== key) clients = { key, value: createClients(config, context) };

@@ -40,6 +40,8 @@ export interface TriggerSpec {
   triggerName: string;
   triggerType: string;
   sourceArn?: string;
+  /** as written in s.yaml: undefined (fc3 supplies the default role), '' or a name or an ARN */
+  invocationRole?: string;
   triggerConfig: Record<string, unknown>;
 }
 
@@ -107,6 +109,7 @@ function toSpec(resource: string, props: Props, codeRoot: string): FunctionSpec 
       triggerName: t.triggerName as string,
       triggerType: t.triggerType as string,
       sourceArn: t.sourceArn as string | undefined,
+      invocationRole: t.invocationRole as string | undefined,
       triggerConfig: (t.triggerConfig ?? {}) as Record<string, unknown>,
     })),
     ...logTarget(props.logConfig, region),

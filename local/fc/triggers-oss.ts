@@ -1,6 +1,7 @@
 import { TerminalError } from '../../core/errors.js';
 import type { OssEventRecord } from '../../core/oss-event.js';
 import type { FunctionSpec, TriggerSpec } from './function-spec.js';
+import { deployedTriggerRole, invocationRoleProblem } from './trigger-role.js';
 
 /** An OSS trigger reduced to what decides delivery (devsapp/fc3 event-template/oss.json). */
 export interface OssTriggerRule {
@@ -10,9 +11,15 @@ export interface OssTriggerRule {
   events: string[];
   prefix: string;
   suffix: string;
+  /** the role OSS assumes to invoke the function (checked as CreateTrigger checks it) */
+  invocationRole: string;
 }
 
-export function ossTriggerRule(spec: FunctionSpec, trigger: TriggerSpec): OssTriggerRule {
+export function ossTriggerRule(spec: FunctionSpec, trigger: TriggerSpec, accountId: string): OssTriggerRule {
+  const invocationRole = deployedTriggerRole(trigger.invocationRole, accountId);
+  const roleProblem = invocationRoleProblem(invocationRole);
+  if (roleProblem !== undefined)
+    throw new TerminalError('FC_TRIGGER_INVALID', `${spec.name}/${trigger.triggerName}: ${roleProblem}`);
   const bucket = /^acs:oss:[^:]*:[^:]*:([^:/]+)$/.exec(trigger.sourceArn ?? '')?.[1];
   if (bucket === undefined) {
     // FC's CreateTrigger needs the bucket ARN; without it nothing could be delivered.
@@ -30,6 +37,7 @@ export function ossTriggerRule(spec: FunctionSpec, trigger: TriggerSpec): OssTri
     events: (config.events ?? []) as string[],
     prefix: key.prefix ?? '',
     suffix: key.suffix ?? '',
+    invocationRole,
   };
 }
 

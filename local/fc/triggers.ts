@@ -29,7 +29,7 @@ export interface Triggers {
 export async function startTriggers(specs: readonly FunctionSpec[], deps: TriggerDeps): Promise<Triggers> {
   const of = (type: string) =>
     specs.flatMap((spec) => spec.triggers.filter((t) => t.triggerType === type).map((t) => ({ spec, t })));
-  const ossRules = of('oss').map(({ spec, t }) => ossTriggerRule(spec, t));
+  const ossRules = of('oss').map(({ spec, t }) => ossTriggerRule(spec, t, deps.accountId));
   const timerRules = of('timer').map(({ spec, t }) => timerRule(spec, t));
   const httpRules = of('http').map(({ spec, t }) => httpRule(spec, t));
   for (const { spec, t } of of('mns_topic').concat(

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { OssEventRecord } from '../../core/oss-event.js';
+import type { RamPolicy } from '../ram/policy.js';
 import { parseRequestLine, resolveTargets, type Target } from './address.js';
 import { discardBody } from './body.js';
 import { asOssError, type OssContext, sendError } from './context.js';
@@ -12,6 +13,7 @@ import { closeServer, listen } from './listening.js';
 import { MultipartStore } from './multipart-store.js';
 import { EventHub, objectCreatedRecord } from './notify.js';
 import { OssError } from './oss-error.js';
+import { authorize, type OssAuthorization } from './ram-access.js';
 import { route } from './router.js';
 import { authenticate } from './signature.js';
 import type { OssStall } from './stall.js';
@@ -27,6 +29,8 @@ export interface OssInterceptedRequest {
   key: string;
   query: Record<string, string>;
 }
+
+export type { OssAuthorization };
 
 /**
  * What a test may inject instead of the real answer: an OSS error, a dropped connection, or (GetObject) a body
@@ -52,6 +56,13 @@ export interface OssServerOptions {
   buckets?: string[];
   /** Test hook, called for every authenticated request before it is handled (fault injection). */
   intercept?: (req: OssInterceptedRequest) => OssFault;
+  /**
+   * RAM policies per access key id: requests signed with such a key are authorized as RAM would (local/ram),
+   * AccessDenied otherwise; keys without an entry may do anything (the bucket owner's).
+   */
+  policies?: ReadonlyMap<string, readonly RamPolicy[]>;
+  /** Told every authorization decision made under `policies` (which grants a run actually used). */
+  onAuthorize?: (decision: OssAuthorization) => void;
   /** Where internal errors and failing event listeners are reported; default JSON lines on stderr. */
   logger?: Logger;
 }
@@ -108,7 +119,10 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
     ctx.query = query;
     const targets = resolveTargets(req.headers.host, rawPath);
     // A form upload (PostObject) carries its signature in its fields; OSS ignores header and URL signatures.
-    ctx.target = formTarget(req, targets) ?? signedTarget(shared, req, targets, query);
+    const form = formTarget(req, targets);
+    const signed = form === undefined ? signedTarget(shared, req, targets, query) : undefined;
+    ctx.target = form ?? (signed as Signed).target;
+    if (signed !== undefined) authorize(shared.options, signed.accessKeyId, req, signed.target, query);
     const fault = shared.options.intercept?.({ method: req.method ?? 'GET', ...ctx.target, query });
     if (fault === 'reset') {
       req.socket.destroy();
@@ -168,19 +182,24 @@ function formTarget(req: IncomingMessage, targets: Target[]): Target | undefined
   return targets.find((target) => target.bucket !== '' && target.key === '');
 }
 
+interface Signed {
+  target: Target;
+  accessKeyId: string;
+}
+
 /** The first reading of the address whose signature verifies; otherwise the first reading's error. */
 function signedTarget(
   shared: Shared,
   req: IncomingMessage,
   targets: Target[],
   query: Record<string, string>,
-): Target {
+): Signed {
   let firstError: unknown;
   for (const target of targets) {
     try {
       const signed = { method: req.method ?? 'GET', headers: req.headers, query, target, now: Date.now() };
-      authenticate(signed, shared.options.credentials, shared.options.region);
-      return target;
+      const credential = authenticate(signed, shared.options.credentials, shared.options.region);
+      return { target, accessKeyId: credential.accessKeyId };
     } catch (error) {
       firstError ??= error;
     }

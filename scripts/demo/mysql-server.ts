@@ -81,7 +81,16 @@ function findDaemon(): Daemon | undefined {
   return undefined;
 }
 
-async function privateServer(daemon: Daemon): Promise<DemoMysql> {
+/**
+ * A private server in a temp dir with extra server options (e.g. `--log-bin`, `--binlog-format=ROW`), for a
+ * test that needs a server configured like RDS; undefined when no daemon is installed.
+ */
+export async function startPrivateMysql(serverArgs: readonly string[] = []): Promise<DemoMysql | undefined> {
+  const daemon = findDaemon();
+  return daemon === undefined ? undefined : privateServer(daemon, serverArgs);
+}
+
+async function privateServer(daemon: Daemon, serverArgs: readonly string[] = []): Promise<DemoMysql> {
   const dir = await mkdtemp(join(tmpdir(), 'qlib-demo-mysql-'));
   const user = userInfo().username;
   const [command, ...args] = daemon.initialise(join(dir, 'data'), user) as [string, ...string[]];
@@ -103,6 +112,7 @@ async function privateServer(daemon: Daemon): Promise<DemoMysql> {
       '--local-infile=1',
       `--pid-file=${join(dir, 'mysqld.pid')}`,
       ...(daemon.flavor === 'mysql' ? ['--mysqlx=OFF'] : []),
+      ...serverArgs,
     ],
     { stdio: 'ignore' },
   );

@@ -85,6 +85,23 @@ describe('function config', () => {
     expect((error as ConfigError).message).toContain('LOAD_MODE: must be one of auto, load-data, insert');
   });
 
+  it('refuses a password in MYSQL_URL when the password is in KMS, and takes a URL without one', () => {
+    const base = { OSS_BUCKET: 'b', OSS_REGION: 'cn-hangzhou', ALERT_TOPIC: 't' };
+    const both = {
+      ...base,
+      MYSQL_URL: 'mysql://loader:pw@rm-x:3306/qlib',
+      MYSQL_PASSWORD_SECRET: 'qlib/loader',
+    };
+    expect(() => parseFunctionConfig(both)).toThrow(
+      /MYSQL_URL: carries a password while MYSQL_PASSWORD_SECRET/,
+    );
+    const kms = { ...base, MYSQL_URL: 'mysql://loader@rm-x:3306/qlib', MYSQL_PASSWORD_SECRET: 'qlib/loader' };
+    expect(parseFunctionConfig(kms)).toMatchObject({
+      mysqlPasswordSecret: 'qlib/loader',
+      kmsEndpoint: undefined,
+    });
+  });
+
   it('names every key it reads', () => {
     expect([...FUNCTION_ENV_KEYS].sort()).toEqual(
       [
@@ -96,6 +113,8 @@ describe('function config', () => {
         'MAX_INSTRUMENTS',
         'MNS_ENDPOINT',
         'MYSQL_URL',
+        'MYSQL_PASSWORD_SECRET',
+        'KMS_ENDPOINT',
         'OSS_BUCKET',
         'OSS_ENDPOINT',
         'OSS_INTERNAL',

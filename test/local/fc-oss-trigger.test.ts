@@ -141,6 +141,7 @@ describe('OSS trigger filter', () => {
     events,
     prefix: 'in/',
     suffix: '.json',
+    invocationRole: 'acs:ram::1:role/r',
   });
 
   it('matches listed events only; oss:ObjectCreated:* covers the whole family, UploadPart included', () => {
