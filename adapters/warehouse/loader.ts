@@ -29,6 +29,8 @@ export interface LoadOutcome {
   summary: string;
   warnings: string[];
   alerts: AlertRecord[];
+  /** More writes that belong to the batch, in the same transaction (the per-day profiles for drift). */
+  alongside?: (conn: PoolConnection) => Promise<void>;
 }
 
 export type LoadStart = { kind: 'open'; load: BatchLoad } | { kind: 'duplicate'; duplicateOf: string };
@@ -106,6 +108,7 @@ export class BatchLoad {
         return { kind: 'lease_lost' };
       }
       for (const alert of outcome.alerts) await alerts.record(this.conn, alert);
+      await outcome.alongside?.(this.conn);
       await execute(this.conn, 'COMMIT');
       this.close(true);
       return { kind: 'committed', rowsLoaded: taken };

@@ -28,6 +28,20 @@ export async function execute(db: Queryable, sql: string, values: unknown[] = []
   }
 }
 
+/** An INSERT's affected rows and the AUTO_INCREMENT id it generated, vendor errors translated. */
+export async function insertRow(
+  db: Queryable,
+  sql: string,
+  values: unknown[] = [],
+): Promise<{ affectedRows: number; insertId: number }> {
+  try {
+    const [result] = await db.query<ResultSetHeader>(sql, values);
+    return { affectedRows: result.affectedRows, insertId: result.insertId };
+  } catch (error) {
+    throw translateMysqlError(error, firstWords(sql));
+  }
+}
+
 /**
  * Run `work` in one transaction on its own connection: commit when it resolves, roll back when it throws.
  * The connection goes back to the pool either way (destroyed if the rollback itself failed: its state is unknown).

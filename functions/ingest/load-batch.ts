@@ -47,7 +47,7 @@ export async function loadBatch(
     const committed = await load.commit(deps.ledger, deps.alertStore, {
       summary: loadedSummary(manifest, report, load.predecessors, warnings),
       warnings: warnings.map((f) => f.code),
-      alerts: warningAlerts(job.ref, manifest.dateRange.end, warnings),
+      alerts: warningAlerts(job.ref, manifest.dateRange.end, warnings, { region: deps.config.ossRegion }),
     });
     if (committed.kind === 'lease_lost') return committed;
     return { kind: 'loaded', rowsLoaded: committed.rowsLoaded, warnings, restated: load.predecessors };
