@@ -1,4 +1,10 @@
-import { BatchLoad, type LoadMode, type LoadPlan } from '../../adapters/warehouse/loader.js';
+import {
+  BatchLoad,
+  type LoadMode,
+  type LoadOutcome,
+  type LoadPlan,
+} from '../../adapters/warehouse/loader.js';
+import { recordProfiles } from '../../adapters/warehouse/profile-store.js';
 import type { DatasetEntry } from '../../adapters/warehouse/registry.js';
 import type { Predecessor } from '../../adapters/warehouse/restatement.js';
 import { calendarTarget, factorTarget } from '../../adapters/warehouse/row-sink.js';
@@ -48,6 +54,7 @@ export async function loadBatch(
       summary: loadedSummary(manifest, report, load.predecessors, warnings),
       warnings: warnings.map((f) => f.code),
       alerts: warningAlerts(job.ref, manifest.dateRange.end, warnings, { region: deps.config.ossRegion }),
+      alongside: profileWriter(manifest, inspection),
     });
     if (committed.kind === 'lease_lost') return committed;
     return { kind: 'loaded', rowsLoaded: committed.rowsLoaded, warnings, restated: load.predecessors };
@@ -55,6 +62,13 @@ export async function loadBatch(
     await load.rollback();
     throw error;
   }
+}
+
+/** The per-day profiles of a factor batch, written in its load transaction (the monitor's drift check reads them). */
+function profileWriter(manifest: ManifestV1, inspection: Inspection): LoadOutcome['alongside'] {
+  const profile = inspection.profile;
+  if (profile === undefined) return undefined;
+  return (conn) => recordProfiles(conn, manifest.dataset, manifest.batchId, profile.profiles());
 }
 
 function loadPlan(job: Job, manifest: ManifestV1, entry: DatasetEntry | undefined, mode: LoadMode): LoadPlan {

@@ -111,6 +111,7 @@ class RowFeeder extends Writable {
 
   private row(row: ParsedRow, line: Buffer): void {
     this.inspection.inspector.row(row, row.infinities);
+    this.inspection.profile?.observe(row.date, row.values);
     if (this.stopped !== undefined) return;
     const { start, end } = this.manifest.dateRange;
     // Rules that are certain to block are checked here too, so MySQL stops taking rows at once.

@@ -123,7 +123,7 @@ async function brokenBatch(
   const after = await showRows(pool, say, `unchanged, still ${loaded.rows} rows from ${loaded.batchId}`);
   checks.check('the row count is unchanged', after === loaded.rows, after);
   const mns = new MNS(stack.accountId, { ...credentials, endpoint: stack.mns.url });
-  const alerts = await showAlerts(mns, stack.alertQueue, say);
+  const alerts = await showAlerts(mns, 'qlib-inbox', say);
   const errors = alerts.filter((a) => a.severity === 'error');
   checks.check(
     'the subscriber received exactly one error alert, DUPLICATE_KEY, for the broken batch',
