@@ -104,7 +104,7 @@ const SPECS: Specs<FunctionConfig> = {
     ...text('the ingest function the monitor re-drives batches through', false, 'qlib-ingest'),
   },
   fcEndpoint: {
-    env: 'FC_ENDPOINT',
+    env: 'FUNCTION_ENDPOINT',
     ...url('FC 3.0 API endpoint override; default https://<account>.<region>.fc.aliyuncs.com', [
       'http:',
       'https:',

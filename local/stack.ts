@@ -58,7 +58,7 @@ export interface LocalStack {
   alertMailTopic: string | undefined;
   /** the queue FC's onFailure records go to (s.yaml), drained by the monitor */
   failureQueue: string;
-  /** the FC 3.0 API (InvokeFunction) the functions reach as FC_ENDPOINT */
+  /** the FC 3.0 API (InvokeFunction) the functions reach as FUNCTION_ENDPOINT */
   fcApiUrl: string;
   credentials: { accessKeyId: string; accessKeySecret: string };
   /** the ${env('…')} values the s.yaml was resolved with */
@@ -179,7 +179,7 @@ function functionEnv(
   return {
     ...o.env,
     ...mail,
-    FC_ENDPOINT: fcApi,
+    FUNCTION_ENDPOINT: fcApi,
     FAILURE_QUEUE: o.failureQueue,
     REGION: o.region,
     OSS_BUCKET: o.bucket,

@@ -57,7 +57,7 @@ export async function runAlertsCli(argv: string[], env: NodeJS.ProcessEnv, io: C
       [],
     )
     .option('--http <url>', 'an HTTP(S) endpoint MNS POSTs each message to; repeatable', collect, [])
-    .option('--queue <name>', 'an MNS queue of this account and region; repeatable', collect, [])
+    .option('--queue <name>', 'an MNS queue of this account and region (created if missing); repeatable', collect, [])
     .option('--tag <severity>', 'only messages of this severity: error, warn or info')
     .option('--name <name>', 'the subscription name (one endpoint only; default derived from it)')
     .action(
@@ -67,6 +67,8 @@ export async function runAlertsCli(argv: string[], env: NodeJS.ProcessEnv, io: C
         const done: Array<Record<string, string>> = [];
         for (const p of plans) {
           const topic = p.topic === 'mail' ? mailTopic(e) : e.topic;
+          const queue = /:queues\/(.+)$/.exec(p.endpoint)?.[1];
+          if (queue !== undefined) await e.client.ensureQueue(queue);
           const result = await e.client.subscribe(topic, p);
           done.push({ topic, name: p.name, endpoint: p.endpoint, filterTag: p.filterTag ?? '', result });
           if (!json())

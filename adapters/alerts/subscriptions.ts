@@ -57,6 +57,15 @@ export class MnsSubscriptions {
     return res.status === 204 ? 'unchanged' : 'created';
   }
 
+  /** CreateQueue with the defaults (201 new, 204 an identical one exists): a queue endpoint must exist to receive. */
+  async ensureQueue(name: string): Promise<void> {
+    await this.request(
+      'PUT',
+      `/queues/${encodeURIComponent(name)}`,
+      '<?xml version="1.0" encoding="UTF-8"?><Queue xmlns="http://mns.aliyuncs.com/doc/v1/"/>',
+    );
+  }
+
   async unsubscribe(topic: string, name: string): Promise<void> {
     await this.request('DELETE', subscriptionPath(topic, name));
   }

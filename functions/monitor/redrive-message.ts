@@ -63,7 +63,7 @@ export function redriveFailedFinding(deps: MonitorDeps, c: RedriveCandidate, err
     what: [state(c), `InvokeFunction ${deps.config.ingestFunction} failed: ${error}`],
     where: where(deps, c),
     todo: [
-      `check the monitor's role may fc:InvokeFunction on ${deps.config.ingestFunction}, and INGEST_FUNCTION / FC_ENDPOINT`,
+      `check the monitor's role may fc:InvokeFunction on ${deps.config.ingestFunction}, and INGEST_FUNCTION / FUNCTION_ENDPOINT`,
       `re-drive it by hand: npm run redrive -- --batch ${c.batchId}`,
     ],
   };
