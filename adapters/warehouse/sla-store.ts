@@ -84,6 +84,13 @@ export async function setSla(
          .join(', ')}, updated_at = VALUES(updated_at), updated_by = VALUES(updated_by)`,
       [dataset, ...values, by.slice(0, 64)],
     );
+    // A registered dataset's calendar is the registry's (ingest checks its dates against it): one source of truth.
+    if (change.set.calendar !== undefined && dataset !== DEFAULT_DATASET) {
+      await execute(conn, 'UPDATE datasets SET calendar = ?, updated_at = UTC_TIMESTAMP(3) WHERE dataset = ?', [
+        change.set.calendar,
+        dataset,
+      ]);
+    }
     return { before, after: { dataset, own, effective } };
   });
 }
@@ -105,10 +112,13 @@ export async function watchedDatasets(db: Queryable): Promise<WatchedDataset[]> 
     registered.map((r) => [String(r.dataset), (r.calendar ?? null) as string | null]),
   );
   const names = new Set([...calendars.keys(), ...[...settings.keys()].filter((d) => d !== DEFAULT_DATASET)]);
-  return [...names].sort().map((dataset) => ({
-    sla: effectiveSla(dataset, settings.get(dataset) ?? {}, defaults),
-    registryCalendar: calendars.get(dataset) ?? null,
-  }));
+  return [...names].sort().map((dataset) => {
+    const sla = effectiveSla(dataset, settings.get(dataset) ?? {}, defaults);
+    const registryCalendar = calendars.get(dataset) ?? null;
+    // The registry names a registered dataset's calendar (ingest checks dates against it); the SLA's own only
+    // stands in for a dataset not registered yet.
+    return { sla: { ...sla, calendar: registryCalendar ?? sla.calendar }, registryCalendar };
+  });
 }
 
 function settingsOf(r: RowDataPacket): SlaSettings {
