@@ -104,11 +104,13 @@ async function readAll(body: Readable | undefined): Promise<Buffer> {
  */
 export function translateFcError(error: unknown, what: string): unknown {
   if (!(error instanceof Error)) return error;
-  const e = error as Error & { statusCode?: number; code?: string; data?: unknown };
+  const e = error as Error & { statusCode?: number; code?: string; data?: { Message?: unknown }; requestId?: string };
   const status = e.statusCode ?? 0;
   const answered = status >= 400 && status < 500 && status !== 429;
   const code = e.code ?? e.name;
-  const message = `${what}: ${code}: ${e.message}`;
+  const said = typeof e.data?.Message === 'string' ? e.data.Message : e.message;
+  const request = e.requestId && e.requestId !== 'undefined' ? ` (request ${e.requestId})` : '';
+  const message = `${what}: ${code}${status > 0 ? ` (HTTP ${status})` : ''}: ${said}${request}`;
   if (answered) return new TerminalError('FC_REJECTED', message, { cause: error, details: { status, code } });
   return new TransientError('FC_UNAVAILABLE', message, { cause: error, details: { status, code } });
 }
