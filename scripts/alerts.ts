@@ -57,7 +57,12 @@ export async function runAlertsCli(argv: string[], env: NodeJS.ProcessEnv, io: C
       [],
     )
     .option('--http <url>', 'an HTTP(S) endpoint MNS POSTs each message to; repeatable', collect, [])
-    .option('--queue <name>', 'an MNS queue of this account and region (created if missing); repeatable', collect, [])
+    .option(
+      '--queue <name>',
+      'an MNS queue of this account and region (created if missing); repeatable',
+      collect,
+      [],
+    )
     .option('--tag <severity>', 'only messages of this severity: error, warn or info')
     .option('--name <name>', 'the subscription name (one endpoint only; default derived from it)')
     .action(

@@ -104,7 +104,12 @@ async function readAll(body: Readable | undefined): Promise<Buffer> {
  */
 export function translateFcError(error: unknown, what: string): unknown {
   if (!(error instanceof Error)) return error;
-  const e = error as Error & { statusCode?: number; code?: string; data?: { Message?: unknown }; requestId?: string };
+  const e = error as Error & {
+    statusCode?: number;
+    code?: string;
+    data?: { Message?: unknown };
+    requestId?: string;
+  };
   const status = e.statusCode ?? 0;
   const answered = status >= 400 && status < 500 && status !== 429;
   const code = e.code ?? e.name;

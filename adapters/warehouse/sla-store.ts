@@ -86,10 +86,11 @@ export async function setSla(
     );
     // A registered dataset's calendar is the registry's (ingest checks its dates against it): one source of truth.
     if (change.set.calendar !== undefined && dataset !== DEFAULT_DATASET) {
-      await execute(conn, 'UPDATE datasets SET calendar = ?, updated_at = UTC_TIMESTAMP(3) WHERE dataset = ?', [
-        change.set.calendar,
-        dataset,
-      ]);
+      await execute(
+        conn,
+        'UPDATE datasets SET calendar = ?, updated_at = UTC_TIMESTAMP(3) WHERE dataset = ?',
+        [change.set.calendar, dataset],
+      );
     }
     return { before, after: { dataset, own, effective } };
   });

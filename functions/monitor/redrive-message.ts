@@ -18,7 +18,7 @@ function state(c: RedriveCandidate): string {
   if (c.ledger === undefined)
     return 'its manifest is in incoming/ but the ledger never saw it (a lost OSS event)';
   const error =
-    c.ledger.errorCode === null ? '' : ` after ${c.ledger.errorCode}: ${c.ledger.errorDetail ?? ''}`;
+    c.ledger.errorCode === null ? '' : `; last error ${c.ledger.errorCode}: ${c.ledger.errorDetail ?? ''}`;
   return `it is ${c.ledger.status} after ${c.ledger.attempts} attempt(s)${error}`.slice(0, 400);
 }
 
