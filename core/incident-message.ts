@@ -92,8 +92,9 @@ export function formatEmail(body: MessageBody, settings: EmailSettings): { subje
   const where = Object.entries(body.where);
   if (where.length > 0) lines.push('Where to look:', ...where.map(([k, v]) => `  ${k}: ${v}`), '');
   if (body.whatToDo.length > 0) lines.push('What to do:', ...body.whatToDo.map((l) => `  ${l}`), '');
+  const since = body.transition === 'opened' ? '' : `; opened ${body.incident.openedAt}`;
   lines.push(
-    `Incident ${body.incident.id} (${body.incident.key}), ${body.transition} at ${body.at}, opened ${body.incident.openedAt}.`,
+    `Incident ${body.incident.id} (${body.incident.key}): ${body.transition} at ${body.at}${since}.`,
   );
   // A subject is one line; DirectMail takes up to 100 characters (SingleSendMail Subject).
   const subject = `${settings.subjectPrefix} ${body.summary}`.replace(/\s+/g, ' ').slice(0, 100);
