@@ -49,10 +49,11 @@ export function zoneOffsetMs(instant: Date, tz: string): number {
 export function zonedInstant(day: string, minutes: number, tz: string): Date {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const wall = Date.UTC(y, m - 1, d) + minutes * 60_000;
-  // Two passes settle a DST boundary: the offset at the first guess may differ from the offset at the answer.
-  let guess = wall - zoneOffsetMs(new Date(wall), tz);
-  guess = wall - zoneOffsetMs(new Date(guess), tz);
-  return new Date(guess);
+  // Two passes settle a DST boundary: the offset at the first guess may differ from the offset at the answer. A wall
+  // time the zone skips (02:30 when clocks jump from 02:00 to 03:00) becomes the same time after the jump (03:30).
+  const first = wall - zoneOffsetMs(new Date(wall), tz);
+  const second = wall - zoneOffsetMs(new Date(first), tz);
+  return new Date(wallClockMs(new Date(second), tz) === wall ? second : Math.max(first, second));
 }
 
 /** The zone's calendar date at an instant. */
