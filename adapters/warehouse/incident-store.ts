@@ -45,9 +45,18 @@ const MAX_RACES = 3;
 export class IncidentStore {
   constructor(private readonly settings: IncidentStoreSettings) {}
 
-  /** Apply a finding in its own transaction. */
-  apply(pool: Pool, finding: IncidentFinding, now: Date): Promise<AppliedTransition | undefined> {
-    return inTransaction(pool, (conn) => this.applyIn(conn, finding, now));
+  /**
+   * Apply a finding in its own transaction. Writers racing on one incident can deadlock (InnoDB picks a victim);
+   * that is an expected outcome of the race, so the victim simply tries again, a few times.
+   */
+  async apply(pool: Pool, finding: IncidentFinding, now: Date): Promise<AppliedTransition | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(pool, (conn) => this.applyIn(conn, finding, now));
+      } catch (error) {
+        if (attempt >= MAX_RACES || !isDeadlock(error)) throw error;
+      }
+    }
   }
 
   /** Apply a finding inside the caller's transaction (ingest's load or settle transaction). */
@@ -259,6 +268,11 @@ function parseDetail(text: unknown): MessageBody | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isDeadlock(error: unknown): boolean {
+  const details = (error as { details?: { errno?: number } }).details;
+  return details?.errno === 1213 || details?.errno === 1205;
 }
 
 /** A JS instant as DATETIME(3) text in UTC (the pool's session time zone is +00:00). */

@@ -14,7 +14,11 @@ const CURSOR = 'incoming-scan';
  * next run goes on from there and wraps around at the end. A page is only passed over once its candidates fit the
  * run's re-drive budget, so none is skipped. Keys outside the batch layout are not this scan's business.
  */
-export async function findLostManifests(run: RunContext, limit: number): Promise<RedriveCandidate[]> {
+export async function findLostManifests(
+  run: RunContext,
+  limit: number,
+  bounds: { pageSize: number; pages: number } = { pageSize: 1000, pages: RUN_LIMITS.listingPages },
+): Promise<RedriveCandidate[]> {
   const { pool, store, config } = run.deps;
   const cutoff = Date.now() - config.redriveAfterMinutes * 60_000;
   const startedAt = await readCursor(pool, CURSOR);
@@ -23,8 +27,8 @@ export async function findLostManifests(run: RunContext, limit: number): Promise
   let pages = 0;
   let objects = 0;
   let wrapped = false;
-  while (pages < RUN_LIMITS.listingPages) {
-    const page = await store.listPage('incoming/', position, 1000);
+  while (pages < bounds.pages) {
+    const page = await store.listPage('incoming/', position, bounds.pageSize);
     pages++;
     objects += page.objects.length;
     const manifests = page.objects

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
+import type { IncidentFinding } from '../../core/incident-message.js';
+import { incidentKey, type Verdict } from '../../core/incidents.js';
+import { createTestDatabase, type TestDatabase } from '../support/mysql.js';
+
+/**
+ * Exactly one message per state change, decided in the database: many writers applying the same finding at the same
+ * time (overlapping monitor runs, FC retries, ingest and the monitor) produce one transition and one outbox row.
+ */
+describe('incident store: conditional writes under concurrency', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('incidents', {});
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const finding = (key: string, verdict: Verdict): IncidentFinding => ({
+    check: 'freshness',
+    subject: 'inc_daily',
+    key,
+    verdict,
+    dataset: 'inc_daily',
+    tradingDay: '2024-01-29',
+    headline: `inc_daily 2024-01-29 ${verdict}`,
+    what: [],
+    where: {},
+    todo: [],
+  });
+
+  it('12 concurrent writers per change: one opened, one escalated, one resolved, one outbox row each', async () => {
+    const key = incidentKey('freshness', 'inc_daily', '2024-01-29');
+    const stores = Array.from({ length: 12 }, () => new IncidentStore({ source: 'test', mail: false }));
+    const race = async (verdict: Verdict) =>
+      (
+        await Promise.all(
+          stores.map((s) => s.apply(db.pool, finding(key, verdict), new Date('2024-01-29T10:00:00Z'))),
+        )
+      ).filter((t) => t !== undefined);
+    expect((await race('warn')).map((t) => t.transition)).toEqual(['opened']);
+    expect(await race('warn')).toEqual([]);
+    expect((await race('error')).map((t) => t.transition)).toEqual(['escalated']);
+    expect(await race('warn')).toEqual([]); // no de-escalation while open
+    expect((await race('ok')).map((t) => t.transition)).toEqual(['resolved']);
+    expect(await race('ok')).toEqual([]);
+    const [rows] = await db.pool.query(
+      'SELECT dedupe_key, transition, severity FROM alerts WHERE dataset = ? ORDER BY id',
+      ['inc_daily'],
+    );
+    expect(rows).toEqual([
+      { dedupe_key: `${key}#1`, transition: 'opened', severity: 'warn' },
+      { dedupe_key: `${key}#2`, transition: 'escalated', severity: 'error' },
+      { dedupe_key: `${key}#3`, transition: 'resolved', severity: 'error' },
+    ]);
+    // Bad again after it resolved: reopened, once.
+    expect((await race('error')).map((t) => t.transition)).toEqual(['reopened']);
+  });
+
+  it('with mail configured, each change queues one topic message and one mail message', async () => {
+    const key = incidentKey('freshness', 'inc_mail', '2024-01-29');
+    const store = new IncidentStore({ source: 'test', mail: true });
+    const applied = await store.apply(db.pool, { ...finding(key, 'error'), dataset: 'inc_mail' }, new Date());
+    expect(applied?.alertIds).toHaveLength(2);
+    const [rows] = await db.pool.query(
+      'SELECT dedupe_key, channel FROM alerts WHERE dataset = ? ORDER BY id',
+      ['inc_mail'],
+    );
+    expect(rows).toEqual([
+      { dedupe_key: `${key}#1`, channel: 'topic' },
+      { dedupe_key: `${key}#1@mail`, channel: 'mail' },
+    ]);
+  });
+});
