@@ -1,4 +1,5 @@
 import type { AlertRecord } from '../../adapters/warehouse/alert-store.js';
+import { factorTableName } from '../../adapters/warehouse/registry.js';
 import { parseBatchId } from '../../core/batch-id.js';
 import { functionLogsLink, ossFolderLink, ossUrl } from '../../core/console-links.js';
 import { incidentKey } from '../../core/incidents.js';
@@ -99,7 +100,7 @@ export function warningAlerts(
         ],
         where,
         todo: [
-          `look at the rows: SELECT * FROM f_${ref.dataset} WHERE trade_date = '${tradingDay}' LIMIT 20`,
+          `look at the rows: SELECT * FROM ${factorTableName(ref.dataset)} WHERE trade_date = '${tradingDay}' LIMIT 20`,
           `if the values are wrong, fix the source and push the day again (a restatement replaces it): qlib-sync push … --dataset ${ref.dataset}`,
           `thresholds: datasets.rules of ${ref.dataset} (docs/ingest.md, Quality rules)`,
         ],

@@ -1,5 +1,6 @@
 import { openIncidents } from '../../adapters/warehouse/incident-store.js';
 import { recentProfiles } from '../../adapters/warehouse/profile-store.js';
+import { factorTableName } from '../../adapters/warehouse/registry.js';
 import { watchedDatasets } from '../../adapters/warehouse/sla-store.js';
 import type { DayProfile } from '../../core/drift/profile.js';
 import { type DriftOutlier, findDrift, MIN_HISTORY } from '../../core/drift/robust-z.js';
@@ -82,7 +83,7 @@ function driftFinding(
     ],
     where: {
       profile: `SELECT * FROM dataset_profiles WHERE dataset = '${dataset}' AND trade_date = '${day.date}'`,
-      rows: `SELECT * FROM f_${dataset} WHERE trade_date = '${day.date}' LIMIT 20`,
+      rows: `SELECT * FROM ${factorTableName(dataset)} WHERE trade_date = '${day.date}' LIMIT 20`,
     },
     todo: [
       'look at the column(s) named: an upstream change (a data vendor, a formula, a unit) or a real market move?',
