@@ -48,6 +48,9 @@ describe('npm run demo', () => {
       '✓ its reason.json is in quarantine/ and names DUPLICATE_KEY',
       '✓ the row count is unchanged',
       '✓ the subscriber received exactly one error alert, DUPLICATE_KEY, for the broken batch',
+      '$ npm run alerts -- subscribe --queue qlib-inbox',
+      '✓ at 18:00 the monitor warned once that cn_daily 2024-01-30 was not loaded',
+      '✓ at 18:10, with the day loaded, the incident resolved with one message',
       'demo ok: every claim above held',
     ]) {
       expect(output).toContain(line);

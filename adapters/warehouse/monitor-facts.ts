@@ -79,13 +79,21 @@ export async function lastLoadedDay(db: Queryable, dataset: string): Promise<str
   return r?.last === null || r?.last === undefined ? null : String(r.last);
 }
 
-/** The dataset's most recent batch that did not load (rejected, failed or still loading), for a message's context. */
-export async function latestUnloaded(db: Queryable, dataset: string): Promise<BatchBrief | undefined> {
+/**
+ * The dataset's most recent batch that did not load (rejected, failed or still loading) and could have brought
+ * `day`: its range reaches the day, or its manifest was unreadable (no range). For a message's context.
+ */
+export async function latestUnloaded(
+  db: Queryable,
+  dataset: string,
+  day: string,
+): Promise<BatchBrief | undefined> {
   const [r] = await selectRows(
     db,
     `SELECT batch_id, status, error_code, date_end FROM batches
-      WHERE dataset = ? AND status IN ('rejected', 'failed', 'loading') ORDER BY first_seen_at DESC LIMIT 1`,
-    [dataset],
+      WHERE dataset = ? AND status IN ('rejected', 'failed', 'loading') AND (date_end IS NULL OR date_end >= ?)
+      ORDER BY first_seen_at DESC LIMIT 1`,
+    [dataset, day],
   );
   return r === undefined ? undefined : briefOf(r);
 }

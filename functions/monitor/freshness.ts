@@ -83,11 +83,10 @@ async function checkDataset(run: RunContext, watched: WatchedDataset, calendar: 
   ].sort();
   if (due.length === 0) return;
   const covering = await loadedCovering(pool, sla.dataset, due[0] as string, due.at(-1) as string);
-  const facts: Omit<FreshnessFacts, 'day' | 'batch'> = {
+  const facts: Omit<FreshnessFacts, 'day' | 'batch' | 'unloaded'> = {
     sla,
     calendar,
     lastLoaded: await lastLoadedDay(pool, sla.dataset),
-    unloaded: await latestUnloaded(pool, sla.dataset),
     bucket: run.deps.config.ossBucket,
     region: run.deps.config.ossRegion,
     ingestFunction: run.deps.config.ingestFunction,
@@ -122,9 +121,12 @@ async function checkDataset(run: RunContext, watched: WatchedDataset, calendar: 
       figures,
     };
     const verdict = outcome === 'ok' || outcome === 'warn' || outcome === 'error' ? outcome : undefined;
+    // What did not load and could have brought the day: only looked up when someone is going to read it.
+    const unloaded =
+      verdict === 'warn' || verdict === 'error' ? await latestUnloaded(pool, sla.dataset, day) : undefined;
     await run.evaluate(
       result,
-      verdict === undefined ? undefined : freshnessFinding({ ...facts, day, batch }, verdict),
+      verdict === undefined ? undefined : freshnessFinding({ ...facts, day, batch, unloaded }, verdict),
     );
   }
 }
