@@ -41,6 +41,7 @@ export interface FunctionConfig {
   relayWecomUrl: string | undefined;
   relayFeishuUrl: string | undefined;
   relayFeishuSecret: string | undefined;
+  relayToken: string | undefined;
 }
 
 const SPECS: Specs<FunctionConfig> = {
@@ -158,6 +159,13 @@ const SPECS: Specs<FunctionConfig> = {
   relayFeishuSecret: {
     env: 'RELAY_FEISHU_SECRET',
     ...text("alert relay: the Feishu bot's signature secret, when it has one", false),
+  },
+  relayToken: {
+    env: 'RELAY_TOKEN',
+    ...text(
+      'alert relay: the token its subscription URL carries (?token=…), so only MNS pushes are relayed',
+      false,
+    ),
   },
 };
 

@@ -39,6 +39,7 @@ describe('function config', () => {
       relayWecomUrl: undefined,
       relayFeishuUrl: undefined,
       relayFeishuSecret: undefined,
+      relayToken: undefined,
     });
   });
 
@@ -136,6 +137,7 @@ describe('function config', () => {
         'RELAY_WECOM_URL',
         'RELAY_FEISHU_URL',
         'RELAY_FEISHU_SECRET',
+        'RELAY_TOKEN',
       ].sort(),
     );
   });
