@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
+import { claimRedrive, redriveHistory } from '../../adapters/warehouse/redrive-store.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
 import { incidentKey, type Verdict } from '../../core/incidents.js';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.js';
@@ -71,5 +72,19 @@ describe('incident store: conditional writes under concurrency', () => {
       { dedupe_key: `${key}#1`, channel: 'topic' },
       { dedupe_key: `${key}#1@mail`, channel: 'mail' },
     ]);
+  });
+
+  it('re-drive claims: of 8 overlapping runs claiming the same attempt of a batch, exactly one gets it', async () => {
+    const claim = {
+      batchId: '20240101T000000000Z-claim',
+      attempt: 1,
+      reason: 'lost_event' as const,
+      manifestKey: 'k',
+      runId: null,
+    };
+    const results = await Promise.all(Array.from({ length: 8 }, () => claimRedrive(db.pool, claim)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await claimRedrive(db.pool, { ...claim, attempt: 2 })).toBe(true);
+    expect((await redriveHistory(db.pool, [claim.batchId])).get(claim.batchId)).toMatchObject({ count: 2 });
   });
 });
