@@ -44,12 +44,14 @@ CREATE TABLE IF NOT EXISTS incident_events (
   CONSTRAINT ck_incident_events_transition CHECK (transition IN ('opened', 'escalated', 'resolved', 'reopened'))
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
--- The alerts table stays the outbox: one row per message (an incident transition on one channel).
+-- The alerts table stays the outbox: one row per message (an incident transition on one channel). A publisher holds
+-- a message while it tries (publishing_by, last_attempt_at), so nobody else publishes it meanwhile.
 ALTER TABLE alerts
   ADD COLUMN incident_id BIGINT NULL,
   ADD COLUMN transition VARCHAR(16) NULL,
   ADD COLUMN channel VARCHAR(8) NOT NULL DEFAULT 'topic',
   ADD COLUMN last_attempt_at DATETIME(3) NULL,
+  ADD COLUMN publishing_by VARCHAR(64) NULL,
   ADD KEY ix_alerts_batch (batch_id),
   ADD KEY ix_alerts_incident (incident_id);
 

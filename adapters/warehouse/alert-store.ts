@@ -78,18 +78,29 @@ export class AlertStore {
   }
 
   /**
-   * Take the next publish attempt of a message: true when it is ours (nobody published it or tried meanwhile),
-   * so two instances never publish the same message; the attempt time keeps sweeps away while it is in flight.
+   * Take the next publish attempt of a message for `publisher` (one token per publishing call): true when it is
+   * ours — unpublished, and held by nobody else, or by someone whose last try is over a minute old (it died). The
+   * holder keeps it through its retries, so two instances (ingest finishing a batch, a monitor run) never both
+   * publish it, even one after the other while the first is still waiting for MNS.
    */
-  async takeAttempt(db: Queryable, alert: PendingAlert): Promise<boolean> {
+  async takeAttempt(db: Queryable, alert: PendingAlert, publisher: string): Promise<boolean> {
     const n = await execute(
       db,
-      `UPDATE alerts SET publish_attempts = publish_attempts + 1, last_attempt_at = UTC_TIMESTAMP(3)
-        WHERE id = ? AND published_at IS NULL AND publish_attempts = ?`,
-      [alert.id, alert.publishAttempts],
+      `UPDATE alerts SET publish_attempts = publish_attempts + 1, last_attempt_at = UTC_TIMESTAMP(3), publishing_by = ?
+        WHERE id = ? AND published_at IS NULL
+          AND (publishing_by IS NULL OR publishing_by = ? OR last_attempt_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND)`,
+      [publisher, alert.id, publisher],
     );
     if (n === 1) alert.publishAttempts += 1;
     return n === 1;
+  }
+
+  /** Give a message back after the last failed try, so the next publisher need not wait for the minute to pass. */
+  async release(db: Queryable, id: number, publisher: string): Promise<void> {
+    await execute(db, 'UPDATE alerts SET publishing_by = NULL WHERE id = ? AND publishing_by = ?', [
+      id,
+      publisher,
+    ]);
   }
 
   async markPublished(db: Queryable, id: number, messageId: string): Promise<void> {

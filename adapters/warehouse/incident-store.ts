@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 import { formatMessage, type IncidentFinding, type MessageBody } from '../../core/incident-message.js';
 import {
   decideTransition,
@@ -7,7 +7,15 @@ import {
   type Severity,
   type Transition,
 } from '../../core/incidents.js';
-import { execute, insertRow, inTransaction, type Queryable, selectRows } from './sql.js';
+import {
+  execute,
+  insertRow,
+  inTransaction,
+  isoOfSqlTime,
+  type Queryable,
+  selectRows,
+  sqlTime,
+} from './sql.js';
 
 /** A state change that happened: the incident after it, and the messages it queued. */
 export interface AppliedTransition {
@@ -75,7 +83,7 @@ export class IncidentStore {
         finding,
         decision.transition,
         decision.severity,
-        { id: current?.id ?? 0, key: finding.key, revision, openedAt: isoOf(openedAt) },
+        { id: current?.id ?? 0, key: finding.key, revision, openedAt: isoOfSqlTime(openedAt) },
         now,
       );
       const id =
@@ -224,64 +232,7 @@ export class IncidentStore {
   }
 }
 
-/** An open incident as the monitor re-evaluates it. */
-export interface OpenIncident {
-  key: string;
-  check: string;
-  subject: string;
-  dataset: string | null;
-  tradingDay: string | null;
-  batchId: string | null;
-  code: string | null;
-  detail: MessageBody | undefined;
-}
-
-/** Open incidents of some checks (the monitor re-evaluates them to resolve what has cleared). */
-export async function openIncidents(
-  db: Queryable,
-  checks: readonly string[],
-  limit = 500,
-): Promise<OpenIncident[]> {
-  if (checks.length === 0) return [];
-  const rows = await selectRows(
-    db,
-    `SELECT incident_key, check_name, subject, dataset, trading_day, batch_id, code, detail FROM incidents
-      WHERE state = 'open' AND check_name IN (?) ORDER BY id LIMIT ?`,
-    [checks, limit],
-  );
-  return rows.map((r: RowDataPacket) => ({
-    key: String(r.incident_key),
-    check: String(r.check_name),
-    subject: String(r.subject),
-    dataset: r.dataset ?? null,
-    tradingDay: r.trading_day ?? null,
-    batchId: r.batch_id ?? null,
-    code: r.code ?? null,
-    detail: parseDetail(r.detail),
-  }));
-}
-
-function parseDetail(text: unknown): MessageBody | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as MessageBody;
-  } catch {
-    return undefined;
-  }
-}
-
 function isDeadlock(error: unknown): boolean {
   const details = (error as { details?: { errno?: number } }).details;
   return details?.errno === 1213 || details?.errno === 1205;
-}
-
-/** A JS instant as DATETIME(3) text in UTC (the pool's session time zone is +00:00). */
-export function sqlTime(at: Date): string {
-  return at.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-function isoOf(datetime: string): string {
-  return datetime.includes('T')
-    ? datetime
-    : `${datetime.replace(' ', 'T')}${datetime.includes('.') ? '' : '.000'}Z`;
 }

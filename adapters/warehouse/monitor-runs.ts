@@ -1,5 +1,4 @@
-import { sqlTime } from './incident-store.js';
-import { execute, insertRow, type Queryable, selectRows } from './sql.js';
+import { execute, insertRow, type Queryable, selectRows, sqlTime } from './sql.js';
 
 /** One evaluation of one check: the queryable history (check_results, migrations/0008). */
 export interface CheckResult {

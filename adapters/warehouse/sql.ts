@@ -92,3 +92,15 @@ export function isDuplicateKey(error: unknown): boolean {
 function firstWords(sql: string): string {
   return sql.trim().split(/\s+/).slice(0, 4).join(' ');
 }
+
+/** A JS instant as DATETIME(3) text in UTC (the pool's session time zone is +00:00). */
+export function sqlTime(at: Date): string {
+  return at.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** DATETIME(3) text as mysql2 returns it with dateStrings ('2026-11-26 18:00:00.123') in ISO 8601 UTC. */
+export function isoOfSqlTime(datetime: string): string {
+  return datetime.includes('T')
+    ? datetime
+    : `${datetime.replace(' ', 'T')}${datetime.includes('.') ? '' : '.000'}Z`;
+}

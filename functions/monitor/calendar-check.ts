@@ -1,4 +1,4 @@
-import { openIncidents } from '../../adapters/warehouse/incident-store.js';
+import { openIncidents } from '../../adapters/warehouse/incident-queries.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
 import { incidentKey, type Verdict } from '../../core/incidents.js';
 import { deadlines, type Sla, todayIn } from '../../core/sla.js';

@@ -1,4 +1,4 @@
-import { openIncidents } from '../../adapters/warehouse/incident-store.js';
+import { openIncidents } from '../../adapters/warehouse/incident-queries.js';
 import { recentProfiles } from '../../adapters/warehouse/profile-store.js';
 import { factorTableName } from '../../adapters/warehouse/registry.js';
 import { watchedDatasets } from '../../adapters/warehouse/sla-store.js';

@@ -1,4 +1,4 @@
-import { openIncidents } from '../../adapters/warehouse/incident-store.js';
+import { openIncidents } from '../../adapters/warehouse/incident-queries.js';
 import {
   calendarLastDay,
   calendarWindow,

@@ -1,4 +1,4 @@
-import { type OpenIncident, openIncidents } from '../../adapters/warehouse/incident-store.js';
+import { type OpenIncident, openIncidents } from '../../adapters/warehouse/incident-queries.js';
 import { batchBriefs, loadedAfter, loadedCovering } from '../../adapters/warehouse/monitor-facts.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
 import type { CheckName } from '../../core/incidents.js';

@@ -1,4 +1,4 @@
-import { type OpenIncident, openIncidents } from '../../adapters/warehouse/incident-store.js';
+import { type OpenIncident, openIncidents } from '../../adapters/warehouse/incident-queries.js';
 import { lastCompletedRun } from '../../adapters/warehouse/monitor-runs.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
 import { incidentKey } from '../../core/incidents.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2/promise';
 import type { AlertPublisher } from '../../adapters/alerts/mns.js';
@@ -25,8 +26,9 @@ export async function publishOne(
   delays: readonly number[],
 ): Promise<PublishResult> {
   const log = deps.logger.child({ alert: alert.dedupeKey, channel: alert.channel });
+  const publisher = randomUUID();
   for (let i = 0; i <= delays.length; i++) {
-    if (!(await deps.alertStore.takeAttempt(deps.pool, alert))) return 'taken'; // another instance is on it
+    if (!(await deps.alertStore.takeAttempt(deps.pool, alert, publisher))) return 'taken'; // another instance is on it
     try {
       const { messageId } = await deps.alerts.publish({
         body: alert.body,
@@ -44,6 +46,7 @@ export async function publishOne(
       if (delay !== undefined) await sleep(delay);
     }
   }
+  await deps.alertStore.release(deps.pool, alert.id, publisher);
   return 'failed';
 }
 

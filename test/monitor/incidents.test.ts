@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from '../../adapters/warehouse/alert-store.js';
 import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
 import { claimRedrive, redriveHistory } from '../../adapters/warehouse/redrive-store.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
@@ -86,5 +87,30 @@ describe('incident store: conditional writes under concurrency', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await claimRedrive(db.pool, { ...claim, attempt: 2 })).toBe(true);
     expect((await redriveHistory(db.pool, [claim.batchId])).get(claim.batchId)).toMatchObject({ count: 2 });
+  });
+
+  it('a message held by one publisher is not taken by another, even after its first try; released or abandoned, it is', async () => {
+    const key = incidentKey('freshness', 'inc_hold', '2024-01-29');
+    const applied = await new IncidentStore({ source: 'test', mail: false }).apply(
+      db.pool,
+      { ...finding(key, 'warn'), dataset: 'inc_hold' },
+      new Date(),
+    );
+    const store = new AlertStore();
+    const read = async () => (await store.pendingByIds(db.pool, applied?.alertIds ?? []))[0];
+    const forIngest = await read();
+    expect(forIngest && (await store.takeAttempt(db.pool, forIngest, 'ingest-1'))).toBe(true);
+    // The monitor reads the message after ingest took it (publish_attempts is 1 now) while ingest waits for MNS.
+    const forMonitor = await read();
+    expect(forMonitor && (await store.takeAttempt(db.pool, forMonitor, 'monitor-1'))).toBe(false);
+    expect(forIngest && (await store.takeAttempt(db.pool, forIngest, 'ingest-1'))).toBe(true); // its own retry
+    await store.release(db.pool, forIngest?.id ?? 0, 'ingest-1');
+    expect(forMonitor && (await store.takeAttempt(db.pool, forMonitor, 'monitor-1'))).toBe(true);
+    // A holder that died: a minute after its last try, someone else may take the message.
+    await db.pool.query(
+      'UPDATE alerts SET last_attempt_at = last_attempt_at - INTERVAL 2 MINUTE WHERE id = ?',
+      [forMonitor?.id],
+    );
+    expect(forMonitor && (await store.takeAttempt(db.pool, forMonitor, 'monitor-2'))).toBe(true);
   });
 });
