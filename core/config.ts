@@ -9,7 +9,7 @@ import {
   text,
   url,
 } from './config-reader.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, type Problem } from './errors.js';
 
 /** Everything the Function Compute handlers read from their environment (s.yaml declares the same keys). */
 export interface FunctionConfig {
@@ -33,6 +33,23 @@ export interface FunctionConfig {
   /** Uncompressed ÷ compressed payload bytes a batch may reach (PAYLOAD_INFLATED_TOO_LARGE). */
   maxInflateRatio: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  // The monitor and alerts (docs/monitor.md).
+  alertMailTopic: string | undefined;
+  alertMailSender: string | undefined;
+  alertMailSubject: string;
+  failureQueue: string;
+  ingestFunction: string;
+  fcEndpoint: string | undefined;
+  monitorIntervalMinutes: number;
+  redriveAfterMinutes: number;
+  redriveMaxAttempts: number;
+  redriveLimit: number;
+  relayDingtalkUrl: string | undefined;
+  relayDingtalkSecret: string | undefined;
+  relayWecomUrl: string | undefined;
+  relayFeishuUrl: string | undefined;
+  relayFeishuSecret: string | undefined;
+  relayToken: string | undefined;
 }
 
 const SPECS: Specs<FunctionConfig> = {
@@ -87,21 +104,116 @@ const SPECS: Specs<FunctionConfig> = {
     env: 'LOG_LEVEL',
     ...oneOf('lowest level logged', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   },
+  // The monitor and alerts (docs/monitor.md).
+  alertMailTopic: {
+    env: 'ALERT_MAIL_TOPIC',
+    ...text('MNS topic for email (DirectMail subscriptions); empty: no email', false),
+  },
+  alertMailSender: {
+    env: 'ALERT_MAIL_SENDER',
+    ...text('DirectMail sender address (AccountName); required with ALERT_MAIL_TOPIC', false),
+  },
+  alertMailSubject: {
+    env: 'ALERT_MAIL_SUBJECT',
+    ...text('prefix of every alert email subject', false, '[qlib-sync]'),
+  },
+  failureQueue: {
+    env: 'FAILURE_QUEUE',
+    ...text(
+      "MNS queue FC's onFailure records go to; the monitor drains it into incidents",
+      false,
+      'qlib-failures',
+    ),
+  },
+  ingestFunction: {
+    env: 'INGEST_FUNCTION',
+    ...text('the ingest function the monitor re-drives batches through', false, 'qlib-ingest'),
+  },
+  fcEndpoint: {
+    env: 'FUNCTION_ENDPOINT',
+    ...url('FC 3.0 API endpoint override; default https://<account>.<region>.fc.aliyuncs.com', [
+      'http:',
+      'https:',
+    ]),
+  },
+  monitorIntervalMinutes: {
+    env: 'MONITOR_INTERVAL_MINUTES',
+    ...integer(
+      "the monitor timer's interval (s.yaml); two of them without a completed run is reported",
+      1,
+      1440,
+      10,
+    ),
+  },
+  redriveAfterMinutes: {
+    env: 'REDRIVE_AFTER_MINUTES',
+    ...integer(
+      'how long a batch may sit stuck or its manifest unclaimed before the monitor re-drives it',
+      0,
+      1440,
+      10,
+    ),
+  },
+  redriveMaxAttempts: {
+    env: 'REDRIVE_MAX_ATTEMPTS',
+    ...integer('re-drives of one batch before the monitor gives up and alerts', 1, 20, 3),
+  },
+  redriveLimit: {
+    env: 'REDRIVE_LIMIT',
+    ...integer('re-drives per monitor run', 1, 200, 10),
+  },
+  relayDingtalkUrl: {
+    env: 'RELAY_DINGTALK_URL',
+    ...url('alert relay: DingTalk robot webhook (https://oapi.dingtalk.com/robot/send?access_token=…)', [
+      'https:',
+      'http:',
+    ]),
+  },
+  relayDingtalkSecret: {
+    env: 'RELAY_DINGTALK_SECRET',
+    ...text("alert relay: the DingTalk robot's signing secret (SEC…), when it has one", false),
+  },
+  relayWecomUrl: {
+    env: 'RELAY_WECOM_URL',
+    ...url('alert relay: WeCom group robot webhook (…/cgi-bin/webhook/send?key=…)', ['https:', 'http:']),
+  },
+  relayFeishuUrl: {
+    env: 'RELAY_FEISHU_URL',
+    ...url('alert relay: Feishu custom bot webhook (…/open-apis/bot/v2/hook/…)', ['https:', 'http:']),
+  },
+  relayFeishuSecret: {
+    env: 'RELAY_FEISHU_SECRET',
+    ...text("alert relay: the Feishu bot's signature secret, when it has one", false),
+  },
+  relayToken: {
+    env: 'RELAY_TOKEN',
+    ...text(
+      'alert relay: the token its subscription URL carries (?token=…), so only MNS pushes are relayed',
+      false,
+    ),
+  },
 };
 
 /** Read the function configuration; a ConfigError lists every missing or invalid key. Pure over `env`. */
 export function parseFunctionConfig(env: Env): FunctionConfig {
   const config = readConfig(env, SPECS);
+  const problems: Problem[] = [];
   if (config.mysqlPasswordSecret !== undefined && passwordOf(config.mysqlUrl) !== '') {
-    throw new ConfigError([
-      {
-        code: 'CONFIG_INVALID',
-        path: 'MYSQL_URL',
-        message:
-          'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
-      },
-    ]);
+    problems.push({
+      code: 'CONFIG_INVALID',
+      path: 'MYSQL_URL',
+      message:
+        'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
+    });
   }
+  if (config.alertMailTopic !== undefined && config.alertMailSender === undefined) {
+    problems.push({
+      code: 'CONFIG_MISSING',
+      path: 'ALERT_MAIL_SENDER',
+      message: 'is required when ALERT_MAIL_TOPIC is set',
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 

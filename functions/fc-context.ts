@@ -8,4 +8,5 @@ export interface FcContext {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   region: string;
   accountId: string;
+  function?: { name: string };
 }

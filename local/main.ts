@@ -21,8 +21,10 @@ interface Flags {
 const HELP_AFTER = `
 Starts, under one process:
   OSS  an OSS-compatible server (bucket ${LOCAL_DEFAULTS.bucket}) that fires FC's OSS trigger events,
-  MNS  an MNS-compatible server with the alert topic and a queue subscribed to it,
-  FC   the Function Compute runtime for every function in s.yaml (code under dist/functions/).
+  MNS  an MNS-compatible server with the alert topic and the FC failure queue (subscribe what you want:
+       npm run alerts -- subscribe …),
+  FC   the Function Compute runtime for every function in s.yaml (code under dist/functions/), its timers,
+       and the FC 3.0 InvokeFunction API the monitor re-drives batches through.
 State lives under --state and in the MySQL database of MYSQL_URL (default ${LOCAL_DEFAULTS.mysqlUrl};
 a URL without a database gets qlib_local), created and migrated at start. Both survive restarts;
 --reset wipes the state directory and drops that database first, so OSS and the ledger start empty together.
@@ -60,8 +62,10 @@ function banner(stack: LocalStack, flags: Flags): string {
     `  OSS  ${oss.url}   bucket ${stack.bucket}   region ${stack.region}`,
     `       ali-oss: { region: 'oss-${stack.region}', endpoint: '${oss.url}', bucket: '${stack.bucket}', secure: false }`,
     `  MNS  ${mns.url}   account ${stack.accountId}`,
-    `       alert topic ${stack.alertTopic}, read alerts from queue ${stack.alertQueue}`,
+    `       alert topic ${stack.alertTopic} (nothing subscribed), FC failure queue ${stack.failureQueue}`,
+    `       subscribe: MNS_ENDPOINT=${mns.url} npm run alerts -- subscribe --queue my-inbox   (docs/deploy.md)`,
     `  FC   ${http.join(', ')}`,
+    `       FC 3.0 API (InvokeFunction) ${stack.fcApiUrl}`,
     `  credentials (OSS and MNS)`,
     `       access key id      ${credentials.accessKeyId}`,
     `       access key secret  ${credentials.accessKeySecret}`,

@@ -2,11 +2,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import MNS from '@alicloud/mns';
 import type { Logger } from '../core/logger.js';
+import { createLogger } from '../core/logger.js';
 import type { ManualClock } from './fc/clock.js';
 import type { InvocationRecord } from './fc/invocation.js';
+import { type InvokeApi, startInvokeApi } from './fc/invoke-api.js';
 import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
 import { type KmsServer, startKmsServer } from './kms/server.js';
-import { mnsSubscribe } from './mns/request.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
 import {
   type OssAuthorization,
@@ -17,8 +18,10 @@ import {
 import type { RamPolicy } from './ram/policy.js';
 
 /**
- * The embedded cloud in one call: OSS server, MNS server (alert topic + an inbox queue subscribed to it)
- * and the FC runtime on an s.yaml, with the functions' environment pointed at the local endpoints.
+ * The embedded cloud in one call: OSS server, MNS server (the alert topic, the mail topic when asked for, and
+ * the queue FC's onFailure records go to; nothing is subscribed: `npm run alerts -- subscribe` does that), the
+ * FC runtime on an s.yaml and its FC 3.0 InvokeFunction API, with the functions' environment pointed at the
+ * local endpoints.
  * `npm run local`, the demo and the tests all start it through here (ARCHITECTURE.md: one wiring function).
  */
 export interface LocalStackOptions {
@@ -45,6 +48,9 @@ export interface LocalStackOptions {
   kmsSecrets?: Readonly<Record<string, string>>;
   bucket?: string;
   alertTopic?: string;
+  /** also create this topic and point ALERT_MAIL_TOPIC at it (with ALERT_MAIL_SENDER alerts@example.com) */
+  alertMailTopic?: string;
+  failureQueue?: string;
   mysqlUrl?: string;
   /** default: the repo's s.yaml */
   sYamlPath?: string;
@@ -68,8 +74,11 @@ export interface LocalStack {
   accountId: string;
   bucket: string;
   alertTopic: string;
-  /** a queue subscribed to the alert topic (SIMPLIFIED: the raw message body), for reading alerts */
-  alertQueue: string;
+  alertMailTopic: string | undefined;
+  /** the queue FC's onFailure records go to (s.yaml), drained by the monitor */
+  failureQueue: string;
+  /** the FC 3.0 API (InvokeFunction) the functions reach as FUNCTION_ENDPOINT */
+  fcApiUrl: string;
   credentials: { accessKeyId: string; accessKeySecret: string };
   /** the ${env('…')} values the s.yaml was resolved with */
   sYamlEnv: Record<string, string | undefined>;
@@ -83,6 +92,7 @@ export const LOCAL_DEFAULTS = {
   credentials: { accessKeyId: 'LTAI5tLocalStackKeyId', accessKeySecret: 'local-stack-secret-do-not-use' },
   bucket: 'qlib-local',
   alertTopic: 'qlib-alerts',
+  failureQueue: 'qlib-failures',
   mysqlUrl: 'mysql://root@127.0.0.1:3306/qlib_local',
 };
 
@@ -107,14 +117,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   let mns: MnsServer | undefined;
   let kms: KmsServer | undefined;
+  let api: InvokeApi | undefined;
   try {
     mns = await startMnsServer({ ...common, root: join(o.stateDir, 'mns'), port: o.mnsPort });
     if (o.kmsSecrets !== undefined) {
       const { policies, onAuthorize } = o;
       kms = await startKmsServer({ ...common, secrets: o.kmsSecrets, policies, onAuthorize });
     }
-    const alertQueue = await createAlertInbox(mns, o);
-    const sYamlEnv = { ...functionEnv(o, oss, mns), ...(kms ? { KMS_ENDPOINT: kms.url } : {}) };
+    await createAlertResources(mns, o);
+    const logger =
+      o.logger ??
+      createLogger({ write: (l) => (o.log ?? defaultLog)(l.trimEnd(), 'fc-runtime'), now: () => new Date() });
+    api = await startInvokeApi({
+      host: o.host,
+      accountId: o.accountId,
+      credentials: keys,
+      now: () => Date.now(),
+      logger,
+    });
+    const sYamlEnv = { ...functionEnv(o, oss, mns, api.url), ...(kms ? { KMS_ENDPOINT: kms.url } : {}) };
     const fc = await startFcRuntime({
       sYamlPath: options.sYamlPath ?? REPO_S_YAML,
       env: sYamlEnv,
@@ -127,17 +148,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       httpHost: o.host,
       codeRoot: o.codeRoot,
       log: o.log,
-      logger: o.logger,
+      logger,
       onInvokeStart: o.onInvokeStart,
     });
+    api.attach(fc.invokeTarget());
     const started = mns;
+    const invokeApi = api;
     const close = async () => {
+      await invokeApi.close();
       await fc.close();
       await Promise.all([oss.close(), started.close(), kms?.close()]);
     };
-    return { ...pick(o), oss, mns, fc, alertQueue, sYamlEnv, close };
+    return { ...pick(o), oss, mns, fc, fcApiUrl: api.url, sYamlEnv, close };
   } catch (error) {
-    await Promise.all([oss.close(), mns?.close(), kms?.close()]);
+    await Promise.all([oss.close(), mns?.close(), kms?.close(), api?.close()]);
     throw error;
   }
 }
@@ -151,14 +175,41 @@ function withDefaults(options: LocalStackOptions): Resolved {
 }
 
 function pick(o: Resolved) {
-  const { region, accountId, bucket, alertTopic, credentials } = o;
-  return { region, accountId, bucket, alertTopic, credentials };
+  const { region, accountId, bucket, alertTopic, failureQueue, credentials } = o;
+  return {
+    region,
+    accountId,
+    bucket,
+    alertTopic,
+    alertMailTopic: o.alertMailTopic,
+    failureQueue,
+    credentials,
+  };
+}
+
+function defaultLog(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** What the s.yaml's ${env('…')} see: the caller's extras, then the local endpoints and placeholders. */
-function functionEnv(o: Resolved, oss: OssServer, mns: MnsServer): Record<string, string | undefined> {
+function functionEnv(
+  o: Resolved,
+  oss: OssServer,
+  mns: MnsServer,
+  fcApi: string,
+): Record<string, string | undefined> {
+  const mail =
+    o.alertMailTopic === undefined
+      ? {}
+      : {
+          ALERT_MAIL_TOPIC: o.alertMailTopic,
+          ALERT_MAIL_SENDER: o.env?.ALERT_MAIL_SENDER ?? 'alerts@example.com',
+        };
   return {
     ...o.env,
+    ...mail,
+    FUNCTION_ENDPOINT: fcApi,
+    FAILURE_QUEUE: o.failureQueue,
     REGION: o.region,
     OSS_BUCKET: o.bucket,
     OSS_ENDPOINT: oss.url,
@@ -174,15 +225,13 @@ function functionEnv(o: Resolved, oss: OssServer, mns: MnsServer): Record<string
   };
 }
 
-/** Create the alert topic and a queue subscribed to it (both idempotent across restarts). */
-async function createAlertInbox(mns: MnsServer, o: Resolved): Promise<string> {
+/**
+ * Create the alert topic (and the mail topic) and the failure queue, idempotent across restarts. Nothing is
+ * subscribed: subscriptions are what the user asks for (`npm run alerts -- subscribe`, docs/deploy.md).
+ */
+async function createAlertResources(mns: MnsServer, o: Resolved): Promise<void> {
   const client = new MNS(o.accountId, { ...o.credentials, endpoint: mns.url });
-  const queue = `${o.alertTopic}-inbox`;
   await client.createTopic(o.alertTopic);
-  await client.createQueue(queue);
-  await mnsSubscribe(mns.url, o.credentials, o.alertTopic, 'inbox', {
-    endpoint: `acs:mns:${o.region}:${o.accountId}:queues/${queue}`,
-    notifyContentFormat: 'SIMPLIFIED',
-  });
-  return queue;
+  if (o.alertMailTopic !== undefined) await client.createTopic(o.alertMailTopic);
+  await client.createQueue(o.failureQueue);
 }

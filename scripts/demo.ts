@@ -2,7 +2,8 @@
  * `npm run demo`: the whole pipeline on this machine in a few seconds. The embedded cloud (OSS, MNS, and the
  * FC runtime running the bundled function from s.yaml) on MySQL (MYSQL_URL, or a private MariaDB), a generated
  * qlib directory pushed by the agent CLI, the rows queried back, then a broken batch (uploaded with ali-oss
- * directly: the agent would refuse it) quarantined with its reason.json and the alert a subscriber received.
+ * directly: the agent would refuse it) quarantined with its reason.json and the alert a subscriber received, and
+ * the monitor (its timer on a controlled clock) warning that the next trading day is late, then resolving it.
  * Every step is checked (scripts/demo/story-checks.ts): a story that does not hold exits 1 and says where.
  * DEMO_DATABASE names the database it recreates (default qlib_demo).
  */
@@ -13,10 +14,14 @@ import { join } from 'node:path';
 import { dropDatabase } from '../adapters/warehouse/database.js';
 import { prepareDatabase } from '../adapters/warehouse/prepare.js';
 import { createLogger } from '../core/logger.js';
-import { startLocalStack } from '../local/stack.js';
+import { ManualClock } from '../local/fc/clock.js';
+import { type LocalStack, startLocalStack } from '../local/stack.js';
+import { businessDays } from '../test/support/qlib-fixture.js';
+import { runAlertsCli } from './alerts.js';
 import { buildFunctions } from './build-functions.js';
+import { DEMO_INBOX, shanghai } from './demo/late-day.js';
 import { type DemoMysql, demoMysql, HOW_TO_GET_MYSQL } from './demo/mysql-server.js';
-import { story } from './demo/story.js';
+import { DEMO_DAYS, DEMO_START, story } from './demo/story.js';
 import { StoryChecks } from './demo/story-checks.js';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -62,17 +67,23 @@ async function run(server: DemoMysql, database: string, checks: StoryChecks): Pr
     const migrations = join(import.meta.dirname, '..', 'migrations');
     const { url: dbUrl, pool } = await prepareDatabase(url.toString(), migrations, quiet);
     say(`MySQL: ${server.origin}, fresh database ${database} (migrated)`);
+    // The monitor's timer runs on a controlled clock: the demo moves it to the evening of the day after the
+    // generated calendar (step 5); everything else runs in real time.
+    const nextDay = businessDays(DEMO_START, DEMO_DAYS + 1).at(-1) as string;
+    const clock = new ManualClock(shanghai(nextDay, '17:55'));
     const stack = await startLocalStack({
       stateDir: join(dir, 'stack'),
       mysqlUrl: dbUrl,
       env: { LOG_LEVEL: 'info' },
       log: functionLog,
+      clock,
     });
     say(
       `local cloud: OSS ${stack.oss.url} (bucket ${stack.bucket}), MNS ${stack.mns.url}, FC: ${stack.fc.functions().join(', ')}`,
     );
     try {
-      await story(stack, pool, dir, { say, section, checks });
+      await subscribeInbox(stack);
+      await story(stack, pool, dir, { say, section, checks }, clock);
       if (!server.origin.startsWith('private'))
         say(`The database ${database} stays for a look (${redacted(dbUrl)}).`);
     } finally {
@@ -82,6 +93,24 @@ async function run(server: DemoMysql, database: string, checks: StoryChecks): Pr
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Nothing is subscribed by the stack: the demo subscribes its inbox queue as a user would. */
+async function subscribeInbox(stack: LocalStack): Promise<void> {
+  say(`$ npm run alerts -- subscribe --queue ${DEMO_INBOX}`);
+  const env = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: stack.credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: stack.credentials.accessKeySecret,
+    ACCOUNT_ID: stack.accountId,
+    REGION: stack.region,
+    MNS_ENDPOINT: stack.mns.url,
+    ALERT_TOPIC: stack.alertTopic,
+  };
+  const code = await runAlertsCli(['subscribe', '--queue', DEMO_INBOX], env, {
+    out: (l) => say(`  ${l}`),
+    err: (l) => say(`  ${l}`),
+  });
+  if (code !== 0) throw new Error(`npm run alerts -- subscribe exited with ${code}`);
 }
 
 function redacted(url: string): string {

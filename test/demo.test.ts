@@ -51,6 +51,9 @@ describe('npm run demo', () => {
       '✓ the experiments batch is loaded',
       '✓ the run summary has its IC and the config it trained with',
       '✓ its artifacts are in OSS, listed with size and SHA-256',
+      '$ npm run alerts -- subscribe --queue qlib-inbox',
+      '✓ at 18:00 the monitor warned once that cn_daily 2024-01-30 was not loaded',
+      '✓ at 18:10, with the day loaded, the incident resolved with one message',
       'demo ok: every claim above held',
     ]) {
       expect(output).toContain(line);

@@ -39,6 +39,24 @@ export interface ObjectStore {
   list(prefix: string, pageSize?: number): AsyncIterable<{ key: string; size: number }>;
 }
 
+/** One listed object with the time OSS last wrote it (no HEAD needed). */
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** One page of a listing; `next` is where the following page starts (start-after), absent after the last. */
+export interface ObjectPage {
+  objects: ListedObject[];
+  next?: string;
+}
+
+/** Listing one bounded page at a time (the monitor's incoming/ scan resumes from a saved position). */
+export interface ObjectLister {
+  listPage(prefix: string, startAfter: string, maxKeys: number): Promise<ObjectPage>;
+}
+
 /** What a bucket probe saw: it answered, and the server's clock (for a skew check). */
 export interface ProbeResult {
   serverTime: Date | undefined;
@@ -57,7 +75,7 @@ export interface UploadingStore extends ObjectStore {
 export const COPY_OBJECT_LIMIT = 1024 ** 3;
 
 /** ObjectStore over ali-oss 6.x. */
-export class OssObjectStore implements UploadingStore {
+export class OssObjectStore implements UploadingStore, ObjectLister {
   constructor(
     readonly client: OSS,
     private readonly copyLimit = COPY_OBJECT_LIMIT,
@@ -150,6 +168,22 @@ export class OssObjectStore implements UploadingStore {
 
   async delete(key: string): Promise<void> {
     await this.oss(`delete ${key}`, () => this.client.delete(key));
+  }
+
+  /** ListObjectsV2 from `startAfter` (exclusive), at most `maxKeys` (≤ 1000) objects. */
+  async listPage(prefix: string, startAfter: string, maxKeys: number): Promise<ObjectPage> {
+    const query: Record<string, unknown> = { prefix, 'max-keys': Math.min(1000, maxKeys) };
+    if (startAfter !== '') query['start-after'] = startAfter;
+    const page = await this.oss(`list ${prefix}`, () =>
+      this.client.listV2(query as OSS.ListV2ObjectsQuery, {}),
+    );
+    const objects = (page.objects ?? []).map((o) => ({
+      key: o.name,
+      size: o.size,
+      lastModified: new Date(o.lastModified),
+    }));
+    const last = objects.at(-1)?.key;
+    return page.isTruncated && last !== undefined ? { objects, next: last } : { objects };
   }
 
   async *list(prefix: string, pageSize = 1000): AsyncIterable<{ key: string; size: number }> {

@@ -1,67 +1,76 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { IncidentFinding } from '../../core/incident-message.js';
+import { type AppliedTransition, IncidentStore, type IncidentStoreSettings } from './incident-store.js';
 import { execute, type Queryable, selectRows } from './sql.js';
 
-/** One alert as the alerts table keeps it (migrations/0003_alerts.sql). */
-export interface AlertRecord {
-  /** (code, dataset, trading day): repeats only bump `occurrences`. */
-  dedupeKey: string;
-  code: string;
-  severity: 'info' | 'warn' | 'error';
-  dataset: string | null;
-  tradingDay: string | null;
-  batchId: string | null;
-  summary: string;
-  /** The message body to publish (JSON text), kept so a failed publish can be retried later. */
-  body: string;
-}
+/** What ingest records beside an outcome: a finding, which becomes (or changes) an incident. */
+export type AlertRecord = IncidentFinding;
 
-/** An alert not yet accepted by MNS. */
+/** A message not yet accepted by MNS. */
 export interface PendingAlert {
   id: number;
   dedupeKey: string;
   severity: string;
   body: string;
   publishAttempts: number;
+  /** `topic`: the JSON message on ALERT_TOPIC; `mail`: the same message as email on ALERT_MAIL_TOPIC */
+  channel: 'topic' | 'mail';
 }
 
+const PENDING_COLUMNS = 'id, dedupe_key, severity, detail, publish_attempts, channel';
+
 /**
- * The alerts table is an outbox: alerts are recorded in the same transaction as the outcome they tell about,
- * and published after the commit. `published_at` stays NULL until MNS accepted the message.
+ * The alerts table is the outbox of incident messages (migrations/0003, 0008): a finding recorded in the same
+ * transaction as the outcome it tells about changes its incident (IncidentStore), and each state change queues
+ * one message per channel, published after the commit. `published_at` stays NULL until MNS accepted it.
  */
 export class AlertStore {
-  /** Record an alert, or count one more occurrence of it (INSERT … ON DUPLICATE KEY UPDATE). */
-  async record(db: Queryable, a: AlertRecord): Promise<void> {
-    await execute(
-      db,
-      `INSERT INTO alerts (dedupe_key, code, severity, dataset, trading_day, batch_id, summary, detail,
-         occurrences, first_at, last_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))
-       ON DUPLICATE KEY UPDATE occurrences = occurrences + 1, last_at = UTC_TIMESTAMP(3)`,
-      [a.dedupeKey, a.code, a.severity, a.dataset, a.tradingDay, a.batchId, a.summary, a.body],
-    );
+  private readonly incidents: IncidentStore;
+
+  constructor(settings: IncidentStoreSettings = { source: 'ingest', mail: false }) {
+    this.incidents = new IncidentStore(settings);
   }
 
-  /** The alerts among `keys` that were never published (first time, or every earlier publish failed). */
-  async pending(db: Queryable, keys: readonly string[]): Promise<PendingAlert[]> {
-    if (keys.length === 0) return [];
+  /** Apply a finding to its incident inside the caller's transaction; a state change queues its messages. */
+  record(
+    conn: PoolConnection,
+    finding: AlertRecord,
+    now = new Date(),
+  ): Promise<AppliedTransition | undefined> {
+    return this.incidents.applyIn(conn, finding, now);
+  }
+
+  /** Messages about one batch that MNS has not accepted yet. */
+  async pendingForBatch(db: Queryable, batchId: string): Promise<PendingAlert[]> {
     const rows = await selectRows(
       db,
-      `SELECT id, dedupe_key, severity, detail, publish_attempts FROM alerts
-        WHERE dedupe_key IN (?) AND published_at IS NULL ORDER BY id`,
-      [keys],
+      `SELECT ${PENDING_COLUMNS} FROM alerts WHERE batch_id = ? AND published_at IS NULL ORDER BY id`,
+      [batchId],
+    );
+    return rows.map(pendingOf);
+  }
+
+  /** The given messages, if still unpublished. */
+  async pendingByIds(db: Queryable, ids: readonly number[]): Promise<PendingAlert[]> {
+    if (ids.length === 0) return [];
+    const rows = await selectRows(
+      db,
+      `SELECT ${PENDING_COLUMNS} FROM alerts WHERE id IN (?) AND published_at IS NULL ORDER BY id`,
+      [ids],
     );
     return rows.map(pendingOf);
   }
 
   /**
-   * Alerts MNS never accepted whose last occurrence is older than `staleSeconds`: their batch's own publishing
-   * gave up (or its instance died). Least-tried first, so an alert MNS keeps refusing cannot starve the others.
+   * Messages MNS never accepted whose last attempt (or creation) is older than `staleSeconds`: whoever queued
+   * them gave up (or died); a publish in flight is younger. Least-tried first, so a message MNS keeps refusing
+   * cannot starve the others.
    */
   async stale(db: Queryable, staleSeconds: number, limit: number): Promise<PendingAlert[]> {
     const rows = await selectRows(
       db,
-      `SELECT id, dedupe_key, severity, detail, publish_attempts FROM alerts
-        WHERE published_at IS NULL AND last_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND
+      `SELECT ${PENDING_COLUMNS} FROM alerts
+        WHERE published_at IS NULL AND COALESCE(last_attempt_at, last_at) < UTC_TIMESTAMP(3) - INTERVAL ? SECOND
         ORDER BY publish_attempts, id LIMIT ?`,
       [staleSeconds, limit],
     );
@@ -69,18 +78,29 @@ export class AlertStore {
   }
 
   /**
-   * Take the next publish attempt of an alert: true when it is ours (nobody published it or tried meanwhile),
-   * so two instances healing the same batch do not both publish.
+   * Take the next publish attempt of a message for `publisher` (one token per publishing call): true when it is
+   * ours — unpublished, and held by nobody else, or by someone whose last try is over a minute old (it died). The
+   * holder keeps it through its retries, so two instances (ingest finishing a batch, a monitor run) never both
+   * publish it, even one after the other while the first is still waiting for MNS.
    */
-  async takeAttempt(db: Queryable, alert: PendingAlert): Promise<boolean> {
+  async takeAttempt(db: Queryable, alert: PendingAlert, publisher: string): Promise<boolean> {
     const n = await execute(
       db,
-      `UPDATE alerts SET publish_attempts = publish_attempts + 1
-        WHERE id = ? AND published_at IS NULL AND publish_attempts = ?`,
-      [alert.id, alert.publishAttempts],
+      `UPDATE alerts SET publish_attempts = publish_attempts + 1, last_attempt_at = UTC_TIMESTAMP(3), publishing_by = ?
+        WHERE id = ? AND published_at IS NULL
+          AND (publishing_by IS NULL OR publishing_by = ? OR last_attempt_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND)`,
+      [publisher, alert.id, publisher],
     );
     if (n === 1) alert.publishAttempts += 1;
     return n === 1;
+  }
+
+  /** Give a message back after the last failed try, so the next publisher need not wait for the minute to pass. */
+  async release(db: Queryable, id: number, publisher: string): Promise<void> {
+    await execute(db, 'UPDATE alerts SET publishing_by = NULL WHERE id = ? AND publishing_by = ?', [
+      id,
+      publisher,
+    ]);
   }
 
   async markPublished(db: Queryable, id: number, messageId: string): Promise<void> {
@@ -103,5 +123,6 @@ function pendingOf(r: RowDataPacket): PendingAlert {
     severity: String(r.severity),
     body: String(r.detail),
     publishAttempts: Number(r.publish_attempts),
+    channel: r.channel === 'mail' ? 'mail' : 'topic',
   };
 }

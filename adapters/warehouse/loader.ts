@@ -46,6 +46,8 @@ export interface LoadOutcome {
   summary: string;
   warnings: string[];
   alerts: AlertRecord[];
+  /** More writes that belong to the batch, in the same transaction (the per-day profiles for drift). */
+  alongside?: (conn: PoolConnection) => Promise<void>;
 }
 
 export type LoadStart = { kind: 'open'; load: BatchLoad } | { kind: 'duplicate'; duplicateOf: string };
@@ -170,6 +172,7 @@ export class BatchLoad {
         return { kind: 'lease_lost' };
       }
       for (const alert of outcome.alerts) await alerts.record(this.conn, alert);
+      await outcome.alongside?.(this.conn);
       await execute(this.conn, 'COMMIT');
       this.closed = true;
       await this.unlock?.();

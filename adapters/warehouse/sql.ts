@@ -28,6 +28,20 @@ export async function execute(db: Queryable, sql: string, values: unknown[] = []
   }
 }
 
+/** An INSERT's affected rows and the AUTO_INCREMENT id it generated, vendor errors translated. */
+export async function insertRow(
+  db: Queryable,
+  sql: string,
+  values: unknown[] = [],
+): Promise<{ affectedRows: number; insertId: number }> {
+  try {
+    const [result] = await db.query<ResultSetHeader>(sql, values);
+    return { affectedRows: result.affectedRows, insertId: result.insertId };
+  } catch (error) {
+    throw translateMysqlError(error, firstWords(sql));
+  }
+}
+
 /**
  * Run `work` in one transaction on its own connection: commit when it resolves, roll back when it throws.
  * The connection goes back to the pool either way (destroyed if the rollback itself failed: its state is unknown).
@@ -77,4 +91,16 @@ export function isDuplicateKey(error: unknown): boolean {
 
 function firstWords(sql: string): string {
   return sql.trim().split(/\s+/).slice(0, 4).join(' ');
+}
+
+/** A JS instant as DATETIME(3) text in UTC (the pool's session time zone is +00:00). */
+export function sqlTime(at: Date): string {
+  return at.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** DATETIME(3) text as mysql2 returns it with dateStrings ('2026-11-26 18:00:00.123') in ISO 8601 UTC. */
+export function isoOfSqlTime(datetime: string): string {
+  return datetime.includes('T')
+    ? datetime
+    : `${datetime.replace(' ', 'T')}${datetime.includes('.') ? '' : '.000'}Z`;
 }

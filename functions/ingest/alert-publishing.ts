@@ -1,62 +1,65 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { PendingAlert } from '../../adapters/warehouse/alert-store.js';
+import type { AlertRecord } from '../../adapters/warehouse/alert-store.js';
+import { inTransaction } from '../../adapters/warehouse/sql.js';
+import { publishAll } from '../shared/outbox.js';
 import type { IngestDeps } from './deps.js';
 
 const DEFAULT_DELAYS_MS = [200, 800];
-/** The sweep leaves alone what a live instance may still be publishing (recorded or repeated within a minute). */
+/** The sweep leaves alone what a live instance may still be publishing (tried or queued within a minute). */
 const SWEEP_STALE_SECONDS = 60;
 const SWEEP_LIMIT = 20;
 
 /**
- * Publish the alerts among `keys` that MNS has not accepted yet (the first occurrence, or every earlier publish
+ * Publish the messages about `batchId` that MNS has not accepted yet (the first time, or every earlier publish
  * failed). Bounded, short retries; every attempt is recorded (publish_attempts, last_publish_error). Alerts never
- * block data: nothing here throws.
+ * block data: nothing here throws. What still fails is retried by the next delivery, the sweep, and the monitor.
  */
-export async function publishAlerts(deps: IngestDeps, keys: readonly string[]): Promise<void> {
+export async function publishAlerts(deps: IngestDeps, batchId: string): Promise<void> {
   try {
-    const pending = await deps.alertStore.pending(deps.pool, keys);
-    for (const alert of pending) await publishOne(deps, alert);
+    const pending = await deps.alertStore.pendingForBatch(deps.pool, batchId);
+    const delays = deps.alertRetryDelaysMs ?? DEFAULT_DELAYS_MS;
+    await publishAll(deps, pending, { delays, stopAtFirstFailure: false });
   } catch (error) {
-    deps.logger.error('alert bookkeeping failed; the alert stays pending', { keys, error });
+    deps.logger.error('alert bookkeeping failed; the alert stays pending', { batchId, error });
   }
 }
 
 /**
- * After each batch: one more try for at most SWEEP_LIMIT older alerts still unpublished (an earlier batch's
+ * After each batch: one more try for at most SWEEP_LIMIT older messages still unpublished (an earlier batch's
  * publishing failed and nothing touched that batch since). One attempt each, and the sweep stops at the first
  * failure (MNS is likely still down): it adds at most one failed call to a load. Nothing here throws.
  */
 export async function sweepStaleAlerts(deps: IngestDeps): Promise<void> {
   try {
     const stale = await deps.alertStore.stale(deps.pool, SWEEP_STALE_SECONDS, SWEEP_LIMIT);
-    for (const alert of stale) {
-      if ((await publishOne(deps, alert, [])) === 'failed') return;
-    }
+    await publishAll(deps, stale, { delays: [], stopAtFirstFailure: true });
   } catch (error) {
     deps.logger.error('alert sweep failed; the alerts stay pending', { error });
   }
 }
 
-async function publishOne(
-  deps: IngestDeps,
-  alert: PendingAlert,
-  delays: readonly number[] = deps.alertRetryDelaysMs ?? DEFAULT_DELAYS_MS,
-): Promise<'published' | 'failed' | 'taken'> {
-  const log = deps.logger.child({ alert: alert.dedupeKey });
-  for (let i = 0; i <= delays.length; i++) {
-    if (!(await deps.alertStore.takeAttempt(deps.pool, alert))) return 'taken'; // another instance is on it
-    try {
-      const { messageId } = await deps.alerts.publish({ body: alert.body, tag: alert.severity });
-      await deps.alertStore.markPublished(deps.pool, alert.id, messageId);
-      log.info('alert published', { messageId, attempts: alert.publishAttempts });
-      return 'published';
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await deps.alertStore.markFailed(deps.pool, alert.id, message);
-      log.warn('alert publish failed', { attempt: alert.publishAttempts, error });
-      const delay = delays[i];
-      if (delay !== undefined) await sleep(delay);
-    }
+/**
+ * A finding that has no load or settle transaction to ride in (a rejection filed under quarantine/_rejected/, a
+ * batch id conflict): its incident changes in a transaction of its own, then its messages are published. Alerts
+ * never block data: nothing here throws; an unrecorded finding is logged.
+ */
+export async function recordAndPublish(deps: IngestDeps, finding: AlertRecord): Promise<void> {
+  try {
+    const applied = await inTransaction(deps.pool, (conn) =>
+      deps.alertStore.record(conn, finding, deps.now()),
+    );
+    if (applied === undefined) return;
+    const pending = await deps.alertStore.pendingByIds(deps.pool, applied.alertIds);
+    await publishAll(deps, pending, {
+      delays: deps.alertRetryDelaysMs ?? DEFAULT_DELAYS_MS,
+      stopAtFirstFailure: false,
+    });
+  } catch (error) {
+    deps.logger.error(
+      'could not record or publish a finding; the sweep and the monitor retry what was queued',
+      {
+        key: finding.key,
+        error,
+      },
+    );
   }
-  return 'failed';
 }

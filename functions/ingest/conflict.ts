@@ -3,7 +3,7 @@ import { formatBatchStatus } from '../../core/batch-status.js';
 import { formatBatchKey, formatStatusKey } from '../../core/keys.js';
 import type { Logger } from '../../core/logger.js';
 import { rejectionAlert } from './alert-plan.js';
-import { publishAlerts } from './alert-publishing.js';
+import { recordAndPublish } from './alert-publishing.js';
 import type { IngestDeps, ManifestRef } from './deps.js';
 import { moveIncoming, statusOf } from './housekeeping.js';
 import type { IngestOutcome } from './outcome.js';
@@ -73,9 +73,10 @@ export async function rejectConflict(
   await deps.store.put(formatStatusKey(ref), formatBatchStatus(statusOf(row)), {
     contentType: 'application/json',
   });
-  const alert = rejectionAlert(ref, undefined, rejection, reasonKey);
-  await deps.alertStore.record(deps.pool, alert);
-  await publishAlerts(deps, [alert.dedupeKey]);
+  await recordAndPublish(
+    deps,
+    rejectionAlert(ref, undefined, rejection, reasonKey, { region: deps.config.ossRegion }),
+  );
   log.error("batch id conflict: quarantined; the ledger row stays the other batch's", {
     owner: `${owner.kind}/${owner.dataset}`,
   });

@@ -3,7 +3,6 @@ import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
 import { type BatchOutcome, type BatchStatus, formatBatchStatus } from '../../core/batch-status.js';
 import { isTerminal } from '../../core/errors.js';
 import { type BatchRef, formatBatchKey, formatBatchPrefix, formatStatusKey } from '../../core/keys.js';
-import { alertKeysOf } from './alert-plan.js';
 import { publishAlerts, sweepStaleAlerts } from './alert-publishing.js';
 import type { IngestDeps, ManifestRef } from './deps.js';
 import { quarantineReused } from './reused-id.js';
@@ -11,7 +10,7 @@ import { quarantineReused } from './reused-id.js';
 /**
  * Everything after a batch is settled in the ledger, idempotent so a redelivery heals a crash between the commit
  * and here: move what is still in incoming/ (loaded/ or quarantine/), write the status object from the ledger
- * row, publish the alerts MNS has not accepted yet, then give older pending alerts one more try.
+ * row, publish the batch's messages MNS has not accepted yet, then give older pending alerts one more try.
  */
 export async function tidyBatch(deps: IngestDeps, ref: ManifestRef, row: LedgerRow): Promise<void> {
   const strays = await moveIncoming(deps.store, ref, row.status === 'rejected' ? 'quarantine' : 'loaded');
@@ -22,7 +21,7 @@ export async function tidyBatch(deps: IngestDeps, ref: ManifestRef, row: LedgerR
   await deps.store.put(formatStatusKey(ref), formatBatchStatus(statusOf(row)), {
     contentType: 'application/json',
   });
-  await publishAlerts(deps, alertKeysOf(row));
+  await publishAlerts(deps, row.batchId);
   await sweepStaleAlerts(deps);
 }
 

@@ -1,6 +1,7 @@
 import type { DatasetEntry } from '../../adapters/warehouse/registry.js';
 import { calendarDays, chooseCalendar, previousDay } from '../../adapters/warehouse/warehouse-facts.js';
 import type { CsvLayout } from '../../core/csv/index.js';
+import { ProfileBuilder } from '../../core/drift/profile.js';
 import { isTerminal } from '../../core/errors.js';
 import type { ManifestV1 } from '../../core/manifest.js';
 import { BatchInspector, type InspectionContext } from '../../core/quality/inspector.js';
@@ -14,6 +15,8 @@ export interface Inspection {
   policy: QualityPolicy;
   inspector: BatchInspector;
   calendar?: string;
+  /** per-day profile for the monitor's drift check (factor batches), committed with the rows */
+  profile?: ProfileBuilder;
 }
 
 /**
@@ -53,7 +56,12 @@ export async function prepareInspection(
   const before = await previousDay(deps.pool, manifest.dataset, start);
   if (before !== undefined) context.previousDay = before;
   const layout: CsvLayout = { kind: 'factors', columns: manifest.columns };
-  const inspection: Inspection = { layout, policy, inspector: new BatchInspector(manifest, policy, context) };
+  const inspection: Inspection = {
+    layout,
+    policy,
+    inspector: new BatchInspector(manifest, policy, context),
+    profile: new ProfileBuilder(manifest.columns.map((c) => c.name)),
+  };
   if (calendar !== undefined) inspection.calendar = calendar;
   return inspection;
 }

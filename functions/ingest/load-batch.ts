@@ -1,6 +1,12 @@
 import type { PoolConnection } from 'mysql2/promise';
 import { isBinlogCacheFull } from '../../adapters/warehouse/errors.js';
-import { BatchLoad, type LoadMode, type LoadPlan } from '../../adapters/warehouse/loader.js';
+import {
+  BatchLoad,
+  type LoadMode,
+  type LoadOutcome,
+  type LoadPlan,
+} from '../../adapters/warehouse/loader.js';
+import { recordProfiles } from '../../adapters/warehouse/profile-store.js';
 import type { Predecessor } from '../../adapters/warehouse/restatement.js';
 import { calendarTarget, factorTarget } from '../../adapters/warehouse/row-sink.js';
 import { csvHeader } from '../../core/csv/index.js';
@@ -76,7 +82,8 @@ async function loadInTransaction(
     const committed = await load.commit(deps.ledger, deps.alertStore, {
       summary: loadedSummary(manifest, report, load.predecessors, warnings),
       warnings: warnings.map((f) => f.code),
-      alerts: warningAlerts(job.ref, manifest.dateRange.end, warnings),
+      alerts: warningAlerts(job.ref, manifest.dateRange.end, warnings, { region: deps.config.ossRegion }),
+      alongside: profileWriter(manifest, inspection),
     });
     if (committed.kind === 'lease_lost') return committed;
     return { kind: 'loaded', rowsLoaded: committed.rowsLoaded, warnings, restated: load.predecessors };
@@ -87,6 +94,13 @@ async function loadInTransaction(
     }
     throw error;
   }
+}
+
+/** The per-day profiles of a factor batch, written in its load transaction (the monitor's drift check reads them). */
+function profileWriter(manifest: ManifestV1, inspection: Inspection): LoadOutcome['alongside'] {
+  const profile = inspection.profile;
+  if (profile === undefined) return undefined;
+  return (conn) => recordProfiles(conn, manifest.dataset, manifest.batchId, profile.profiles());
 }
 
 function loadPlan(

@@ -1,5 +1,7 @@
 import type { AlertRecord } from '../../adapters/warehouse/alert-store.js';
+import { ossUrl } from '../../core/console-links.js';
 import { isTerminal } from '../../core/errors.js';
+import { incidentKey } from '../../core/incidents.js';
 import type { Finding } from '../../core/quality/findings.js';
 import {
   batchObjectsOf,
@@ -9,8 +11,7 @@ import {
   rejectedStatusKey,
   rejectionId,
 } from '../../core/rejected-keys.js';
-import type { AlertBody } from './alert-plan.js';
-import { publishAlerts } from './alert-publishing.js';
+import { recordAndPublish } from './alert-publishing.js';
 import type { IngestDeps } from './deps.js';
 
 /** A batch ingest files under quarantine/_rejected/ (core/rejected-keys.ts): what, why, and what is on record. */
@@ -75,14 +76,7 @@ export async function fileRejection(deps: IngestDeps, r: FiledRejection): Promis
   };
   const json = { contentType: 'application/json' };
   await deps.store.put(reasonKey, `${JSON.stringify(reason, null, 2)}\n`, json);
-  const dedupeKey = await recordAlert(
-    deps,
-    r,
-    id,
-    summary,
-    `oss://${deps.config.ossBucket}/${reasonKey}`,
-    at,
-  );
+  const incident = rejectionFinding(deps, r, id, summary, reasonKey, at);
   for (const key of originals.reverse()) await tolerateGone(deps.store.delete(key));
   // The status last: when the producer sees it, the rest is done.
   const status = { formatVersion: 1 as const, key: r.manifestKey, status: 'rejected' as const, code: r.code };
@@ -92,46 +86,39 @@ export async function fileRejection(deps: IngestDeps, r: FiledRejection): Promis
     formatRejectedKeyStatus({ ...status, at: at.toISOString(), summary, reasonKey, ...batch }),
     json,
   );
-  if (dedupeKey !== undefined) await publishAlerts(deps, [dedupeKey]);
+  await recordAndPublish(deps, incident);
   return { reasonKey, statusKey };
 }
 
-/** One `error` alert per rejection (its dedupe key is the rejection's own id), in the outbox; its dedupe key. */
-async function recordAlert(
+/**
+ * One `error` incident per filed rejection, keyed by the rejection's own id (docs/monitor.md): its subject is the
+ * dataset as the key spelled it (cut to a safe length), or `_rejected` when the key named none.
+ */
+function rejectionFinding(
   deps: IngestDeps,
   r: FiledRejection,
   id: string,
   summary: string,
-  reason: string,
+  reasonKey: string,
   at: Date,
-): Promise<string | undefined> {
+): AlertRecord {
   const tradingDay = at.toISOString().slice(0, 10);
-  const body: AlertBody = {
-    severity: 'error',
-    code: r.code,
-    dataset: r.dataset ?? '',
-    batchId: r.batchId ?? '',
+  const subject = (r.dataset ?? '_rejected').slice(0, 48);
+  const reason = ossUrl(deps.config.ossBucket, reasonKey);
+  return {
+    check: 'batch_rejected',
+    subject,
+    key: incidentKey('batch_rejected', subject, id),
+    verdict: 'error',
+    ...(r.dataset === undefined ? {} : { dataset: r.dataset.slice(0, 48) }),
     tradingDay,
-    summary: `batch rejected: ${summary}`,
+    ...(r.batchId === undefined ? {} : { batchId: r.batchId.slice(0, 128) }),
+    code: r.code,
+    headline: `${r.manifestKey.slice(0, 160)} quarantined: ${summary}`,
+    what: [`ingest filed the batch under quarantine/_rejected/ without loading anything`, summary],
     where: { reason, ledger: r.ledger },
+    todo: [`read the reason: ossutil cat ${reason}`, ...r.whatToDo],
   };
-  const record: AlertRecord = {
-    dedupeKey: `${r.code}|${id}`,
-    code: r.code,
-    severity: 'error',
-    dataset: r.dataset === undefined ? null : r.dataset.slice(0, 48),
-    tradingDay,
-    batchId: r.batchId === undefined ? null : r.batchId.slice(0, 128),
-    summary: body.summary,
-    body: JSON.stringify(body),
-  };
-  try {
-    await deps.alertStore.record(deps.pool, record);
-    return record.dedupeKey;
-  } catch (error) {
-    deps.logger.error('could not record the alert of a filed rejection', { error, key: r.manifestKey });
-    return undefined;
-  }
 }
 
 /** Another delivery may have moved the object already. */

@@ -94,6 +94,7 @@ export class RowFeeder extends Writable {
     if (this.halted !== undefined) return;
     const { inspector } = this.inspection;
     inspector.row(row, row.infinities);
+    this.inspection.profile?.observe(row.date, row.values);
     if (inspector.limitReached !== undefined) {
       this.halted = inspector.limitReached;
       this.stop(`${inspector.limitReached} at line ${row.line}`);

@@ -25,7 +25,7 @@ export async function settleRejected(
   await deps.store.put(reasonKey, `${JSON.stringify(reason, null, 2)}\n`, {
     contentType: 'application/json',
   });
-  const alert = rejectionAlert(ref, dateEnd, rejection, reasonKey);
+  const alert = rejectionAlert(ref, dateEnd, rejection, reasonKey, { region: deps.config.ossRegion });
   const settled = await settle(
     deps,
     job,
@@ -36,7 +36,9 @@ export async function settleRejected(
       errorDetail: rejection.summary,
       eventDetail: { code: rejection.code, findings: rejection.findings.map((f) => [f.code, f.count]) },
     },
-    async (conn) => deps.alertStore.record(conn, alert),
+    async (conn) => {
+      await deps.alertStore.record(conn, alert);
+    },
   );
   if (!settled) return leaseLost(job);
   job.log.warn('batch rejected', { code: rejection.code, summary: rejection.summary, reasonKey });

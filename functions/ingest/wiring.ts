@@ -1,4 +1,4 @@
-import { createMnsClient, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
+import { createMnsClient, type MailSettings, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
 import { createOssClient } from '../../adapters/object-store/client.js';
 import { OssObjectStore } from '../../adapters/object-store/store.js';
 import { AlertStore } from '../../adapters/warehouse/alert-store.js';
@@ -34,7 +34,20 @@ export function createClients(config: FunctionConfig, context: FcContext): Crede
     endpoint: config.mnsEndpoint,
     credentials,
   });
-  return { store: new OssObjectStore(oss), alerts: new MnsAlertPublisher(mns, config.alertTopic) };
+  return {
+    store: new OssObjectStore(oss),
+    alerts: new MnsAlertPublisher(mns, config.alertTopic, mailOf(config)),
+  };
+}
+
+/** Email settings when ALERT_MAIL_TOPIC is configured (the config reader demands a sender with it). */
+export function mailOf(config: FunctionConfig): MailSettings | undefined {
+  if (config.alertMailTopic === undefined || config.alertMailSender === undefined) return undefined;
+  return {
+    topic: config.alertMailTopic,
+    sender: config.alertMailSender,
+    subjectPrefix: config.alertMailSubject,
+  };
 }
 
 /** Assemble the deps of one invocation from its parts (the handler below, the tests and the bench). */
@@ -52,7 +65,7 @@ export function createIngestDeps(parts: {
     ...parts.clients,
     pool,
     ledger: new Ledger(pool),
-    alertStore: new AlertStore(),
+    alertStore: new AlertStore({ source: 'ingest', mail: mailOf(config) !== undefined }),
     logger: parts.logger.child({ requestId: parts.requestId }),
     requestId: parts.requestId,
     now: () => new Date(),

@@ -26,7 +26,7 @@ export interface FunctionError {
 
 export type Outcome = { ok: true; result: HandlerResult } | { ok: false; error: FunctionError };
 
-export type TriggerKind = 'invoke' | 'oss' | 'timer' | 'http' | 'destination';
+export type TriggerKind = 'invoke' | 'oss' | 'timer' | 'http' | 'destination' | 'api';
 
 export interface InvokeResult {
   requestId: string;

@@ -11,6 +11,7 @@ import { type FunctionSpec, missingCode, readFunctionSpecs } from './function-sp
 import { InvocationHistory } from './history.js';
 import { InstancePool } from './instance-pool.js';
 import { type InvocationRecord, type InvokeResult, outcomeBody, type TriggerKind } from './invocation.js';
+import type { InvokeTarget } from './invoke-api.js';
 import { Invoker } from './invoker.js';
 import { loadSYaml } from './s-yaml.js';
 import { startTriggers, type Triggers } from './triggers.js';
@@ -60,6 +61,8 @@ export interface FcRuntime {
   ): Promise<InvocationRecord[]>;
   /** pids of a function's live instances */
   instancePids(fn: string): number[];
+  /** what the FC 3.0 InvokeFunction API (invoke-api.ts) calls into */
+  invokeTarget(): InvokeTarget;
   close(): Promise<void>;
 }
 
@@ -157,6 +160,13 @@ function runtimeApi(list: readonly FunctionSpec[], parts: Parts, triggers: Trigg
     invocations: () => history.all(),
     waitForInvocations: (match, count, timeoutMs) => history.waitFor(match, count, timeoutMs),
     instancePids: (fn) => pools.get(fn)?.pids() ?? [],
+    invokeTarget: () => ({
+      has: (fn) => parts.specs.has(fn),
+      invoke: (fn, payload, requestId) => invokeSync(parts, fn, payload, requestId, 'api'),
+      enqueue: (fn, payload, requestId) => {
+        queue.enqueue(fn, payload, 'api', requestId);
+      },
+    }),
     close: () => {
       closing ??= (async () => {
         queue.close();

@@ -107,12 +107,13 @@ export async function showAlerts(
   for (let wait = 5; ; wait = 1) {
     const message = await mns.receiveMessage(queue, wait).catch(() => undefined);
     if (message === undefined) break;
-    bodies.push(JSON.parse(Buffer.from(message.body.MessageBody, 'base64').toString('utf8')));
+    bodies.push(JSON.parse(message.body.MessageBody));
     await mns.deleteMessage(queue, message.body.ReceiptHandle);
   }
-  say(`alerts received on queue ${queue} (subscribed to the alert topic; body base64 JSON, tag = severity):`);
-  for (const b of bodies)
-    say(`  ${String(b.severity).padEnd(5)} ${b.code} ${b.dataset} ${b.tradingDay} batch ${b.batchId}`);
+  say(
+    `alerts received on queue ${queue} (subscribed to the alert topic; plain JSON, summary first, tag = severity):`,
+  );
+  for (const b of bodies) say(`  ${b.summary}`);
   const error = bodies.find((b) => b.severity === 'error');
   if (error !== undefined) say(`  ${JSON.stringify(error, null, 2).split('\n').join('\n  ')}`);
   return bodies;

@@ -2,15 +2,20 @@ import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import type { Pool } from 'mysql2/promise';
 import { createOssClient } from '../../adapters/object-store/client.js';
+import type { ManualClock } from '../../local/fc/clock.js';
 import type { LocalStack } from '../../local/stack.js';
 import { generateQlibDir, type QlibFixture } from '../../test/support/qlib-fixture.js';
 import { runAgent } from './agent-cli.js';
 import { uploadBrokenBatch } from './broken-batch.js';
 import { experimentsStory } from './experiments.js';
+import { DEMO_INBOX, lateDay } from './late-day.js';
 import { latestRows, type SettledRow, showAlerts, showReason, showRows, waitSettled } from './show.js';
 import type { StoryChecks } from './story-checks.js';
 
 const FIELDS = ['open', 'close', 'high', 'low', 'volume', 'factor'];
+/** The generated qlib directory's calendar: 20 Monday–Friday days from 2024-01-02 (test/support/qlib-fixture.ts). */
+export const DEMO_START = '2024-01-02';
+export const DEMO_DAYS = 20;
 
 interface Io {
   say: (line?: string) => void;
@@ -19,12 +24,19 @@ interface Io {
 }
 
 /** The demo's story on a running stack: push a qlib directory, show the rows, break a batch, show the alert. */
-export async function story(stack: LocalStack, pool: Pool, dir: string, io: Io): Promise<void> {
+export async function story(
+  stack: LocalStack,
+  pool: Pool,
+  dir: string,
+  io: Io,
+  clock: ManualClock,
+): Promise<void> {
   const { say, section, checks } = io;
   section('1. a qlib provider directory (generated: test/support/qlib-fixture.ts)');
   const qlib = generateQlibDir({
     root: join(dir, 'qlib'),
-    days: 20,
+    start: DEMO_START,
+    days: DEMO_DAYS,
     instruments: 300,
     fields: FIELDS,
     realistic: true,
@@ -48,12 +60,18 @@ export async function story(stack: LocalStack, pool: Pool, dir: string, io: Io):
   await brokenBatch(stack, pool, io, { rows: before, batchId: loaded.batch_id });
 
   await experimentsStory(pool, dir, agentEnv(stack, dir), io);
+  const mns = new MNS(stack.accountId, { ...stack.credentials, endpoint: stack.mns.url });
+  const mysqlUrl = String(stack.sYamlEnv.MYSQL_URL);
+  await lateDay({ stack, pool, mysqlUrl, mns, clock, agentEnv: agentEnv(stack, dir) }, qlib, io);
 
   section('done');
   say(
-    'Everything above ran the code that deploys: s.yaml → dist/functions/ingest (esbuild bundle) in FC instance',
+    'Everything above ran the code that deploys: s.yaml → dist/functions/{ingest,monitor} (esbuild bundles) in FC',
   );
-  say('processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md explains each step.');
+  say(
+    'instance processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md and docs/monitor.md',
+  );
+  say('explain each step.');
 }
 
 /** The agent pushes the calendar, then the daily fields; both batches must load whole. */
@@ -126,7 +144,7 @@ async function brokenBatch(
   const after = await showRows(pool, say, `unchanged, still ${loaded.rows} rows from ${loaded.batchId}`);
   checks.check('the row count is unchanged', after === loaded.rows, after);
   const mns = new MNS(stack.accountId, { ...credentials, endpoint: stack.mns.url });
-  const alerts = await showAlerts(mns, stack.alertQueue, say);
+  const alerts = await showAlerts(mns, DEMO_INBOX, say);
   const errors = alerts.filter((a) => a.severity === 'error');
   checks.check(
     'the subscriber received exactly one error alert, DUPLICATE_KEY, for the broken batch',

@@ -26,6 +26,34 @@ describe('function config', () => {
       maxInstruments: 200_000,
       maxInflateRatio: 500,
       logLevel: 'info',
+      alertMailTopic: undefined,
+      alertMailSender: undefined,
+      alertMailSubject: '[qlib-sync]',
+      failureQueue: 'qlib-failures',
+      ingestFunction: 'qlib-ingest',
+      fcEndpoint: undefined,
+      monitorIntervalMinutes: 10,
+      redriveAfterMinutes: 10,
+      redriveMaxAttempts: 3,
+      redriveLimit: 10,
+      relayDingtalkUrl: undefined,
+      relayDingtalkSecret: undefined,
+      relayWecomUrl: undefined,
+      relayFeishuUrl: undefined,
+      relayFeishuSecret: undefined,
+      relayToken: undefined,
+    });
+  });
+
+  it('needs a DirectMail sender when email alerts are on', () => {
+    expect(() => parseFunctionConfig({ ...VALID, ALERT_MAIL_TOPIC: 'qlib-mail' })).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ path: 'ALERT_MAIL_SENDER' })] }),
+    );
+    expect(
+      parseFunctionConfig({ ...VALID, ALERT_MAIL_TOPIC: 'qlib-mail', ALERT_MAIL_SENDER: 'a@b.c' }),
+    ).toMatchObject({
+      alertMailTopic: 'qlib-mail',
+      alertMailSender: 'a@b.c',
     });
   });
 
@@ -121,6 +149,22 @@ describe('function config', () => {
         'OSS_REGION',
         'SCHEMA_CONTRACT',
         'UNKNOWN_DATASET',
+        'ALERT_MAIL_TOPIC',
+        'ALERT_MAIL_SENDER',
+        'ALERT_MAIL_SUBJECT',
+        'FAILURE_QUEUE',
+        'INGEST_FUNCTION',
+        'FUNCTION_ENDPOINT',
+        'MONITOR_INTERVAL_MINUTES',
+        'REDRIVE_AFTER_MINUTES',
+        'REDRIVE_MAX_ATTEMPTS',
+        'REDRIVE_LIMIT',
+        'RELAY_DINGTALK_URL',
+        'RELAY_DINGTALK_SECRET',
+        'RELAY_WECOM_URL',
+        'RELAY_FEISHU_URL',
+        'RELAY_FEISHU_SECRET',
+        'RELAY_TOKEN',
       ].sort(),
     );
   });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENV_KEYS } from '../../core/config.js';
+import { parseSchedule } from '../../local/fc/cron.js';
 import { checkFc3Props } from '../../local/fc/props-check.js';
 import { loadSYaml, resolveSYaml } from '../../local/fc/s-yaml.js';
 
@@ -32,7 +33,7 @@ describe('s.yaml', () => {
     }
   });
 
-  it('deploys ingest on nodejs20 with explicit timeout, memory, VPC, role, logs and async retries to MNS', async () => {
+  it('deploys ingest on nodejs20 with explicit timeout, memory, VPC, role, logs and async retries, then the failure queue', async () => {
     const props = (await load()).resources.ingest?.props as Record<string, unknown>;
     expect(props).toMatchObject({
       region: 'cn-shanghai',
@@ -46,7 +47,7 @@ describe('s.yaml', () => {
         maxAsyncRetryAttempts: 3,
         maxAsyncEventAgeInSeconds: 86400,
         destinationConfig: {
-          onFailure: { destination: 'acs:mns:cn-shanghai::/topics/qlib-alerts/messages' },
+          onFailure: { destination: 'acs:mns:cn-shanghai::/queues/qlib-failures/messages' },
         },
       },
     });
@@ -91,6 +92,40 @@ describe('s.yaml', () => {
     await expect(loadSYaml(S_YAML, { env: missing, config: CONFIG })).rejects.toMatchObject({
       code: 'S_YAML_INVALID',
     });
+  });
+});
+
+describe('s.yaml: the monitor', () => {
+  it('runs qlib-monitor on a timer every 10 minutes, Shanghai time, with the interval its watcher expects', async () => {
+    const props = (await load()).resources.monitor?.props as Record<string, unknown> & {
+      triggers: Record<string, unknown>[];
+      environmentVariables: Record<string, string>;
+    };
+    expect(props).toMatchObject({
+      functionName: 'qlib-monitor',
+      runtime: 'nodejs20',
+      code: './dist/functions/monitor',
+      handler: 'index.handler',
+      vpcConfig: { vpcId: 'vpc-abc' },
+      asyncInvokeConfig: {
+        destinationConfig: {
+          onFailure: { destination: 'acs:mns:cn-shanghai::/queues/qlib-failures/messages' },
+        },
+      },
+    });
+    expect(props.triggers).toEqual([
+      expect.objectContaining({
+        triggerType: 'timer',
+        triggerConfig: expect.objectContaining({
+          cronExpression: 'CRON_TZ=Asia/Shanghai 0 */10 * * * *',
+          enable: true,
+        }),
+      }),
+    ]);
+    const schedule = parseSchedule('CRON_TZ=Asia/Shanghai 0 */10 * * * *');
+    const first = schedule.next(new Date('2024-01-29T09:55:00Z'));
+    const gap = (schedule.next(first).getTime() - first.getTime()) / 60_000;
+    expect(String(gap)).toBe(props.environmentVariables.MONITOR_INTERVAL_MINUTES);
   });
 });
 

@@ -174,7 +174,7 @@ export function ossClient(endpoint: string, bucket = BUCKET, credentials = CREDE
   return new OSS({ ...credentials, bucket, region: `oss-${REGION}`, endpoint, secure: false });
 }
 
-/** Create the alert topic and a queue subscribed to it; subscribers receive the raw (base64) body. */
+/** Create the alert topic and a queue subscribed to it; subscribers receive the raw (JSON) body. */
 async function alertInbox(mns: MnsServer, client: MNS): Promise<string> {
   const queue = `${TOPIC}-inbox`;
   await client.createTopic(TOPIC);
@@ -186,13 +186,13 @@ async function alertInbox(mns: MnsServer, client: MNS): Promise<string> {
   return queue;
 }
 
-/** Alerts a subscriber's queue received so far (decoded from base64), with their tags from the topic. */
+/** Alerts a subscriber's queue received so far (plain JSON bodies). */
 export async function receiveAlerts(client: MNS, queue: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (;;) {
     const message = await client.receiveMessage(queue, 0).catch(() => undefined);
     if (message === undefined) return out;
-    out.push(JSON.parse(Buffer.from(message.body.MessageBody, 'base64').toString('utf8')));
+    out.push(JSON.parse(message.body.MessageBody));
     await client.deleteMessage(queue, message.body.ReceiptHandle);
   }
 }

@@ -243,5 +243,5 @@ describe('ingest: the quality rules', () => {
 });
 
 function decode(body: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
+  return JSON.parse(body);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import OSS from 'ali-oss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MnsSubscriptions } from '../../adapters/alerts/subscriptions.js';
 import type { DestinationPayload } from '../../local/fc/destinations.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { fixture, readSeen, tempDir } from './fc-fixtures.js';
@@ -54,22 +55,23 @@ describe('local stack: OSS + MNS + FC wired on one s.yaml', () => {
     expect(seen.context).toMatchObject({ accountId: stack.accountId, region: stack.region });
   });
 
-  it('delivers the failure record of an exhausted async invocation to the alert topic and its inbox queue', async () => {
-    const published = stack.mns.waitForPublish(stack.alertTopic, 10_000);
+  it('delivers the failure record of an exhausted async invocation to the failure queue, and subscribes nothing', async () => {
     await oss(stack).put('poison/batch.json', Buffer.from('{"bad":true}'));
-    const message = await published;
+    await stack.fc.waitForInvocations((r) => r.fn === 'stack-alarm', 2, 10_000);
     await stack.fc.idle();
-    const record = JSON.parse(message.body) as DestinationPayload;
+    const mns = new MNS(stack.accountId, { ...stack.credentials, endpoint: stack.mns.url });
+    const received = await mns.receiveMessage(stack.failureQueue, 2);
+    const record = JSON.parse(received.body.MessageBody) as DestinationPayload;
     expect(record.requestContext).toMatchObject({
       functionArn: `acs:fc:${stack.region}:${stack.accountId}:functions/stack-alarm`,
       condition: 'UnhandledInvocationError',
       approximateInvokeCount: 2,
     });
-
-    const mns = new MNS(stack.accountId, { ...stack.credentials, endpoint: stack.mns.url });
-    const received = await mns.receiveMessage(stack.alertQueue, 2);
-    expect(JSON.parse(received.body.MessageBody)).toEqual(record);
-    await mns.deleteMessage(stack.alertQueue, received.body.ReceiptHandle);
+    expect(JSON.parse(record.requestPayload).events[0].oss.object.key).toBe('poison/batch.json');
+    await mns.deleteMessage(stack.failureQueue, received.body.ReceiptHandle);
+    // The user subscribes what they want (npm run alerts -- subscribe); the stack subscribes nothing itself.
+    const subscriptions = new MnsSubscriptions({ endpoint: stack.mns.url, credentials: stack.credentials });
+    expect(await subscriptions.list(stack.alertTopic)).toEqual([]);
   });
 
   it('keeps its state across a restart, and --reset wipes it', async () => {

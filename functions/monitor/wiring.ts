@@ -1,0 +1,76 @@
+import { MnsFailureQueue } from '../../adapters/alerts/failure-queue.js';
+import { createMnsClient, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
+import { Fc3FunctionClient } from '../../adapters/function-client/fc3.js';
+import { createOssClient } from '../../adapters/object-store/client.js';
+import { OssObjectStore } from '../../adapters/object-store/store.js';
+import { AlertStore } from '../../adapters/warehouse/alert-store.js';
+import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
+import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
+import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
+import { createLogger, type Logger } from '../../core/logger.js';
+import type { FcContext } from '../fc-context.js';
+import { mailOf } from '../ingest/wiring.js';
+import type { MonitorDeps } from './deps.js';
+
+/** The monitor's deps from its parts (the handler below, `npm run redrive`, the tests). */
+export function createMonitorDeps(parts: {
+  config: FunctionConfig;
+  pool: Pool;
+  context: FcContext;
+  logger: Logger;
+}): MonitorDeps {
+  const { config, pool, context } = parts;
+  const credentials = context.credentials;
+  const oss = createOssClient({
+    bucket: config.ossBucket,
+    region: config.ossRegion,
+    endpoint: config.ossEndpoint,
+    internal: config.ossInternal,
+    credentials,
+  });
+  const mns = createMnsClient({
+    accountId: context.accountId,
+    region: config.ossRegion,
+    endpoint: config.mnsEndpoint,
+    credentials,
+  });
+  const mail = mailOf(config);
+  return {
+    config,
+    pool,
+    store: new OssObjectStore(oss),
+    alerts: new MnsAlertPublisher(mns, config.alertTopic, mail),
+    alertStore: new AlertStore({ source: 'monitor', mail: mail !== undefined }),
+    incidents: new IncidentStore({ source: 'monitor', mail: mail !== undefined }),
+    functions: new Fc3FunctionClient({
+      accountId: context.accountId,
+      region: context.region,
+      endpoint: config.fcEndpoint,
+      credentials,
+    }),
+    failures: new MnsFailureQueue(mns, config.failureQueue),
+    logger: parts.logger.child({ requestId: context.requestId }),
+    requestId: context.requestId,
+    functionName: context.function?.name ?? 'qlib-monitor',
+    accountId: context.accountId,
+    region: context.region,
+  };
+}
+
+// Module scope: kept between the invocations of one instance; the config is read once, at cold start.
+let config: FunctionConfig | undefined;
+let logger: Logger | undefined;
+let pool: Pool | undefined;
+
+/** The handler's deps: config from process.env, a small pool, clients for this invocation's credentials. */
+export function monitorDeps(context: FcContext): MonitorDeps {
+  config ??= parseFunctionConfig(process.env);
+  logger ??= createLogger({
+    write: (line) => process.stdout.write(line),
+    now: () => new Date(),
+    level: config.logLevel,
+    context: { fn: 'monitor' },
+  });
+  pool ??= createPool({ url: config.mysqlUrl, connectionLimit: 2 });
+  return createMonitorDeps({ config, pool, context, logger });
+}
