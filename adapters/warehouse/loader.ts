@@ -8,9 +8,9 @@ import type { Ledger } from './ledger.js';
 import { LoadDataSink } from './load-data-sink.js';
 import { recordColumns, registerDataset } from './registry.js';
 import { type Predecessor, type ReplaceScope, replaceScope } from './restatement.js';
-import { lockRestatement, restates } from './restatement-lock.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
 import { execute, isDuplicateKey, rollback, selectRows } from './sql.js';
+import { lockTable } from './table-lock.js';
 
 export type LoadMode = 'load-data' | 'insert';
 
@@ -81,24 +81,24 @@ export class BatchLoad {
     readonly replacedDays: string[],
     /** The path the rows take: the plan's, or `insert` when the server refused LOAD DATA LOCAL. */
     readonly mode: LoadMode,
-    /** Releases the table's restatement lock (restatement-lock.ts), when this load holds it. */
-    private readonly unlock: (() => Promise<void>) | undefined,
+    /** Releases the table's load lock (table-lock.ts). */
+    private readonly unlock: () => Promise<void>,
   ) {}
 
   /**
    * Start the transaction; a concurrent or earlier twin with the same content makes it a duplicate. A deadlock
    * or lock wait timeout here (concurrent deliveries of one batch, restatements of the same dates) happened
-   * before any row was sent: the transaction is simply run again, a bounded number of times. A restatement first
-   * takes its table's restatement lock (restatement-lock.ts), held until the commit or the rollback.
+   * before any row was sent: the transaction is simply run again, a bounded number of times. A load first takes
+   * its table's load lock (table-lock.ts), held until the commit or the rollback.
    */
   static async open(conn: PoolConnection, plan: LoadPlan): Promise<LoadStart> {
-    const unlock = (await restates(conn, plan.scope)) ? await lockRestatement(conn, plan.scope) : undefined;
+    const unlock = await lockTable(conn, plan.scope);
     try {
       const start = await BatchLoad.openRetrying(conn, plan, unlock);
-      if (start.kind === 'duplicate') await unlock?.();
+      if (start.kind === 'duplicate') await unlock();
       return start;
     } catch (error) {
-      await unlock?.();
+      await unlock();
       throw error;
     }
   }
@@ -106,7 +106,7 @@ export class BatchLoad {
   private static async openRetrying(
     conn: PoolConnection,
     plan: LoadPlan,
-    unlock: (() => Promise<void>) | undefined,
+    unlock: () => Promise<void>,
   ): Promise<LoadStart> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -122,7 +122,7 @@ export class BatchLoad {
   private static async tryOpen(
     conn: PoolConnection,
     plan: LoadPlan,
-    unlock: (() => Promise<void>) | undefined,
+    unlock: () => Promise<void>,
   ): Promise<LoadStart> {
     await execute(conn, 'START TRANSACTION');
     const twin = await claimContent(conn, plan);
@@ -175,7 +175,7 @@ export class BatchLoad {
       await outcome.alongside?.(this.conn);
       await execute(this.conn, 'COMMIT');
       this.closed = true;
-      await this.unlock?.();
+      await this.unlock();
       return { kind: 'committed', rowsLoaded: taken };
     } catch (error) {
       await this.rollback();
@@ -189,7 +189,7 @@ export class BatchLoad {
     this.closed = true;
     await this.sink.abort(new Error('load rolled back'));
     this.sound = await rollback(this.conn);
-    if (this.sound) await this.unlock?.();
+    if (this.sound) await this.unlock();
   }
 }
 

@@ -50,7 +50,7 @@ export async function lateDay(
     ctx.agentEnv,
     say,
   );
-  await waitSettled(ctx.pool, { dataset: 'cn' });
+  await waitSettled(ctx.pool, { dataset: 'cn', through: day as string });
 
   // The generated data is not stationary (random walks, NULLs that thin out), which drift rightly notices; this
   // step is about lateness, so drift is switched off for the dataset, the way a user would.
@@ -74,7 +74,7 @@ export async function lateDay(
 
   const market = ['--market', qlib.market, '--fields', qlib.fields.join(',')];
   await runAgent(['push', qlib.root, '--dataset', 'cn_daily', '--since-last', ...market], ctx.agentEnv, say);
-  await waitSettled(ctx.pool, { dataset: 'cn_daily' });
+  await waitSettled(ctx.pool, { dataset: 'cn_daily', through: day as string });
   await tick(ctx, shanghai(day as string, '18:10'), say);
   const resolved = await freshness(ctx.mns, say);
   checks.check(

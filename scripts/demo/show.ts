@@ -15,16 +15,19 @@ export interface SettledRow {
 /** Poll the ledger until the batch (or the latest batch of a dataset) is settled. */
 export async function waitSettled(
   pool: Pool,
-  which: { dataset: string } | { batchId: string },
+  which: { dataset: string; through?: string } | { batchId: string },
   timeoutMs = 120_000,
 ): Promise<SettledRow> {
   const [column, value] = 'batchId' in which ? ['batch_id', which.batchId] : ['dataset', which.dataset];
+  // A dataset's earlier batches are settled already: `through` waits for the one that reaches that day.
+  const through = 'through' in which && which.through !== undefined ? which.through : '0000-01-01';
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [rows] = await pool.query<RowDataPacket[]>(
       `SELECT batch_id, status, summary, rows_loaded, row_count, error_code FROM batches WHERE ${column} = ?
-          AND status IN ('loaded', 'rejected', 'duplicate') ORDER BY first_seen_at DESC LIMIT 1`,
-      [value],
+          AND status IN ('loaded', 'rejected', 'duplicate') AND COALESCE(date_end, '9999-12-31') >= ?
+        ORDER BY first_seen_at DESC LIMIT 1`,
+      [value, through],
     );
     if (rows[0] !== undefined) return rows[0] as SettledRow;
     await new Promise((r) => setTimeout(r, 100));

@@ -93,9 +93,14 @@ export const IDENTITIES: readonly Identity[] = [
         actions: ['oss:PutObject'],
         resources: [OSS('status/')],
       },
-      // Not granted: oss:GetObject on loaded/*. functions/ingest/duplicate-content.ts hashes a loaded twin's
-      // payload only when the store returns no CRC-64, which Alibaba Cloud OSS always returns; an OSS-compatible
-      // store without CRC-64 needs that grant added (docs/deploy.md).
+      {
+        // HeadObject is authorised as oss:GetObject. The same grant lets duplicate-content.ts hash a loaded twin's
+        // payload when a store returns no CRC-64 (Alibaba Cloud OSS always returns one).
+        usedBy:
+          'functions/ingest/housekeeping.ts moveIncoming: HEAD the destination first, so nothing already filed is overwritten; reused-id.ts: HEAD the settled payload',
+        actions: ['oss:GetObject'],
+        resources: [OSS('loaded/'), OSS('quarantine/')],
+      },
       {
         usedBy: 'adapters/alerts/mns.ts publishMessage; s.yaml asyncInvokeConfig onFailure destination',
         evidence: { file: 'adapters/alerts/mns.ts', contains: '.publishMessage(' },

@@ -188,8 +188,8 @@ describe.sequential('a 250-day push into MySQL with a ROW binary log (one scenar
       "SELECT batch_id FROM batches WHERE status = 'loaded' AND restates_batch_id IS NOT NULL",
     );
     expect(restatedBatches).toHaveLength(result.batches.length);
-    // Restatements of adjacent windows run one at a time (adapters/warehouse/restatement-lock.ts): not one
-    // attempt failed on a deadlock and needed FC's retry.
+    // Loads of one table run one at a time (adapters/warehouse/table-lock.ts), first loads and restatements alike:
+    // not one attempt failed on a deadlock and needed FC's retry.
     const failed = stack.fc.invocations().filter((r) => r.fn === 'qlib-ingest' && r.status !== 'succeeded');
     expect(failed.map((r) => r.error?.errorMessage)).toEqual([]);
   });
