@@ -37,7 +37,7 @@ export function watchCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--qlib-dir <dir>', 'qlib provider directory to watch')
     .option('--export-dir <dir>', 'directory of CSV/Parquet exports to watch')
     .requiredOption('--dataset <name>', 'dataset the batches belong to')
-    .option('--fields <list>', 'qlib: the fields to push', list)
+    .option('--fields <list>', "qlib: the fields to push (close, not qlib's $close)", list)
     .option('--market <name>', 'qlib: instruments/<name>.txt selects the rows (default all)')
     .option('--instruments <list>', 'qlib: explicit instrument codes', list)
     .option('--calendar-dataset <name>', 'qlib: also push the trading calendar under this name (e.g. cn)')

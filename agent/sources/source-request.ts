@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidDate } from '../../core/csv/index.js';
-import { isDatasetName } from '../../core/identifiers.js';
+import { columnKey, isColumnName, isDatasetName, RESERVED_COLUMNS } from '../../core/identifiers.js';
 import { UsageError } from '../exit-codes.js';
 import type { Journal } from '../journal/journal.js';
 import { loadCalendarSet, openCalendarSource } from './calendar-source.js';
@@ -47,6 +47,7 @@ export function checkRequest(request: SourceRequest): SourceType {
   if (request.fields === undefined || request.fields.length === 0) {
     throw new UsageError('a qlib directory needs --fields, e.g. --fields open,close,high,low,volume,factor');
   }
+  checkFieldNames(request.fields);
   if (request.market !== undefined && request.instruments !== undefined) {
     throw new UsageError('give either --market or --instruments, not both');
   }
@@ -73,6 +74,30 @@ export async function openSource(given: SourceRequest, journal: Journal): Promis
     selection,
     ...range,
   });
+}
+
+/**
+ * --fields are file names (`<field>.day.bin`) and column names: letters, digits and _. qlib's expressions
+ * write fields as `$close` (microsoft/qlib docs/component/data.rst, "Feature"), and a user copying one gets a
+ * usage error that says to drop the `$` (in a shell, `$close` must be quoted not to expand).
+ */
+function checkFieldNames(fields: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (field.startsWith('$')) {
+      const bare = fields.map((f) => f.replace(/^\$+/, '')).join(',');
+      throw new UsageError(
+        `--fields "${field}" is qlib's expression syntax; give the field names without the $: --fields ${bare}`,
+      );
+    }
+    if (!isColumnName(field)) {
+      throw new UsageError(
+        `--fields "${field}" cannot be a column name: use letters, digits and _ (not starting with a digit), at most 64, not ${RESERVED_COLUMNS.join('/')}`,
+      );
+    }
+    if (seen.has(columnKey(field))) throw new UsageError(`--fields lists "${field}" twice`);
+    seen.add(columnKey(field));
+  }
 }
 
 function checkDates(request: SourceRequest): void {

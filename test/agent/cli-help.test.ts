@@ -78,6 +78,23 @@ describe('the command line before any configuration', () => {
     expect(unconfigured.stderr).toContain('bucket (OSS_BUCKET)');
   });
 
+  it("--fields in qlib's expression syntax ($close) is a usage error (exit 2) saying to drop the $", async () => {
+    for (const command of [
+      ['push', fixture.root, '--dataset', 'daily', '--fields', '$close,$open'],
+      ['watch', '--qlib-dir', fixture.root, '--dataset', 'daily', '--fields', '$close,$open'],
+    ]) {
+      const run = await cli(dir, command);
+      expect(run.code, command[0]).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(
+        `--fields "$close" is qlib's expression syntax; give the field names without the $: --fields close,open`,
+      );
+    }
+    const twice = await cli(dir, ['push', fixture.root, '--dataset', 'daily', '--fields', 'close,CLOSE']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--fields lists "CLOSE" twice');
+  });
+
   it('status --offline reads the journal without bucket, region or credentials', async () => {
     const journal = join(dir, 'journal');
     const human = await cli(dir, ['--journal', journal, 'status', '--offline']);
