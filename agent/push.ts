@@ -134,7 +134,7 @@ function journalBuilt(ctx: AgentContext, source: BatchSource, built: BuiltPayloa
   };
   const at = now.toISOString();
   const entry: JournalEntry = {
-    formatVersion: 1,
+    formatVersion: 2,
     state: 'built',
     manifest,
     spoolPath,

@@ -53,7 +53,11 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
       new Option('--from <type>', 'what the path is').choices(['qlib', 'csv', 'parquet', 'calendar']),
     )
     .requiredOption('--dataset <name>', 'dataset name (lower-case, e.g. alpha158; for a calendar e.g. cn)')
-    .option('--fields <list>', "qlib: comma-separated field names, the columns (close, not qlib's $close)", list)
+    .option(
+      '--fields <list>',
+      "qlib: comma-separated field names, the columns (close, not qlib's $close)",
+      list,
+    )
     .option('--market <name>', 'qlib: instruments/<name>.txt selects the rows (default all)')
     .option('--instruments <list>', 'qlib: comma-separated instrument codes instead of a market', list)
     .option('--start <date>', 'qlib/calendar: first date YYYY-MM-DD')

@@ -1,10 +1,11 @@
-import type { UploadCheckpoint } from '../../adapters/object-store/file-upload.js';
+import type { MultipartState } from '../../adapters/object-store/file-upload.js';
 import { type BatchStatus, parseBatchStatus } from '../../core/batch-status.js';
 import { TerminalError } from '../../core/errors.js';
 import { formatManifest, type ManifestV1, parseManifest } from '../../core/manifest.js';
+import { checkMultipart, JOURNAL_FORMAT_VERSION, migrateEntry } from './entry-migration.js';
 
 /**
- * A batch's life on the research server: built (payload spooled) → uploading (multipart checkpoint kept
+ * A batch's life on the research server: built (payload spooled) → uploading (multipart state kept
  * after every part) → uploaded (payload and manifest in OSS) → loaded | rejected | duplicate (read back from
  * status/<kind>/<dataset>/<batch-id>.json, which ingest writes).
  */
@@ -15,14 +16,15 @@ export type JournalState = (typeof JOURNAL_STATES)[number];
 export const PENDING_STATES: readonly JournalState[] = ['built', 'uploading'];
 
 export interface JournalEntry {
-  formatVersion: 1;
+  /** This entry's own format (entry-migration.ts); older ones are migrated on read. */
+  formatVersion: 2;
   state: JournalState;
   /** The manifest exactly as it is (or will be) uploaded: the batch's identity and content digest. */
   manifest: ManifestV1;
   /** The spooled payload (absent once uploaded). */
   spoolPath?: string;
-  /** ali-oss's multipart checkpoint while uploading; its `file` is spoolPath. */
-  checkpoint?: UploadCheckpoint;
+  /** The multipart upload while uploading: its id, part size and the parts OSS acknowledged. */
+  multipart?: MultipartState;
   createdAt: string;
   updatedAt: string;
   uploadedAt?: string;
@@ -36,8 +38,13 @@ export interface JournalEntry {
 /** Parse a journal file; anything inconsistent is TerminalError JOURNAL_CORRUPT (doctor reports it). */
 export function parseJournalEntry(text: string, file: string): JournalEntry {
   try {
-    const doc = JSON.parse(text) as Partial<JournalEntry>;
-    if (doc === null || typeof doc !== 'object' || doc.formatVersion !== 1) throw new Error('not a v1 entry');
+    const doc = migrateEntry(JSON.parse(text)) as Partial<JournalEntry>;
+    if (doc === null || typeof doc !== 'object') throw new Error('not a journal entry');
+    if (doc.formatVersion !== JOURNAL_FORMAT_VERSION) {
+      throw new Error(
+        `format ${doc.formatVersion} is not one this qlib-sync reads (1 to ${JOURNAL_FORMAT_VERSION})`,
+      );
+    }
     if (!JOURNAL_STATES.includes(doc.state as JournalState)) throw new Error(`unknown state ${doc.state}`);
     const manifest = parseManifest(JSON.stringify(doc.manifest));
     if (`${manifest.batchId}.json` !== file.split('/').at(-1))
@@ -46,6 +53,7 @@ export function parseJournalEntry(text: string, file: string): JournalEntry {
       throw new Error(`a ${doc.state} batch needs its spoolPath`);
     }
     if (doc.cloud !== undefined) parseBatchStatus(JSON.stringify(doc.cloud));
+    if (doc.multipart !== undefined) checkMultipart(doc.multipart);
     if (typeof doc.createdAt !== 'string' || typeof doc.updatedAt !== 'string')
       throw new Error('timestamps missing');
     return {

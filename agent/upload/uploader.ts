@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
-import type { UploadCheckpoint } from '../../adapters/object-store/file-upload.js';
+import type { MultipartState } from '../../adapters/object-store/file-upload.js';
 import type { UploadingStore } from '../../adapters/object-store/store.js';
 import { PipelineError, TerminalError, TransientError } from '../../core/errors.js';
 import { formatBatchKey } from '../../core/keys.js';
@@ -21,7 +21,7 @@ export interface UploadDeps {
 }
 
 /**
- * Upload one journaled batch: the payload first (multipart above the threshold, its checkpoint saved after
+ * Upload one journaled batch: the payload first (multipart above the threshold, its state saved after
  * every part so a killed agent resumes without re-sending them), its CRC-64 checked against what OSS
  * computed (a mismatch re-uploads once), then the manifest last with x-oss-forbid-overwrite (already there
  * = already uploaded). Transient faults are retried with backoff; the entry records every failure.
@@ -76,7 +76,7 @@ class EntryUpload {
       state: 'uploaded',
       uploadedAt: this.deps.now().toISOString(),
       spoolPath: undefined,
-      checkpoint: undefined,
+      multipart: undefined,
       lastError: undefined,
     });
     if (spool !== undefined) rmSync(spool, { force: true });
@@ -95,7 +95,7 @@ class EntryUpload {
         return;
       }
       this.deps.logger.warn('payload CRC-64 mismatch', { batchId, expected: payload.crc64, got: crc, round });
-      this.save({ checkpoint: undefined });
+      this.save({ multipart: undefined });
     }
     throw new TransientError(
       'PAYLOAD_CRC_MISMATCH',
@@ -118,24 +118,24 @@ class EntryUpload {
       return result.crc64;
     }
     this.save({ state: 'uploading' });
-    const send = (checkpoint: UploadCheckpoint | undefined) =>
+    const send = (resume: MultipartState | undefined) =>
       this.deps.store.uploadFile(payload.key, path, {
         partSize,
         parallel,
-        checkpoint,
+        ...(resume === undefined ? {} : { resume }),
         contentType: 'application/gzip',
         onProgress: (fraction, next) => {
-          if (next !== undefined) this.save({ state: 'uploading', checkpoint: next });
+          if (next !== undefined) this.save({ state: 'uploading', multipart: next });
           this.deps.onProgress?.(Math.round(fraction * payload.bytes), payload.bytes);
         },
       });
     const result = await this.retry(async () => {
       try {
-        return await send(this.entry.checkpoint);
+        return await send(this.entry.multipart);
       } catch (error) {
         if (!(error instanceof TerminalError && error.code === 'OSS_NO_UPLOAD')) throw error;
-        // The upload the checkpoint names is gone (completed, aborted or expired): start afresh.
-        this.save({ checkpoint: undefined });
+        // The upload the journal names is gone (completed, aborted or expired): start afresh.
+        this.save({ multipart: undefined });
         return await send(undefined);
       }
     });

@@ -66,7 +66,7 @@ describe('upload faults', () => {
     h.traffic.fault = undefined;
     expect(first.code).toBe(3);
     const entry = new Journal(journal[1] as string).pending()[0]!;
-    const uploadId = entry.checkpoint?.uploadId as string;
+    const uploadId = entry.multipart?.uploadId as string;
     expect(uploadId).toBeTruthy();
     const spooled = readFileSync(entry.spoolPath as string);
     await h.oss.client().abortMultipartUpload(entry.manifest.payload.key, uploadId);
