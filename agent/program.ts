@@ -37,6 +37,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')
     .option('--journal <dir>', 'journal directory (overrides the config)')
     .option('--json', 'machine-readable output on stdout')
+    .option(
+      '--verbose',
+      'push/resume: the result and progress also when not on a terminal (cron is quiet on success)',
+    )
     .addHelpText('after', HELP)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

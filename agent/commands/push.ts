@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
-import { Output } from '../cli-io.js';
+import { isQuiet, Output } from '../cli-io.js';
 import { acquireLock } from '../journal/lock.js';
 import { pushSource, resumePending } from '../push.js';
 import { describe } from '../push-text.js';
@@ -73,10 +73,11 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
     .addHelpText('after', HELP)
     .action(async (path: string, options: Record<string, unknown>, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const out = new Output(io, globals.json ?? false);
+      const quiet = isQuiet(io, globals);
+      const out = new Output(io, globals.json ?? false, quiet);
       const request = requestOf(path, options);
       checkRequest(request); // a usage error is exit 2 before config, credentials or network
-      const ctx = contextFor(io, globals);
+      const ctx = contextFor(io, globals, quiet);
       const release = acquireLock(ctx.journal.dir);
       try {
         ctx.journal.cleanTemps();
@@ -88,9 +89,11 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         }
         const resumed = await resumePending(ctx);
         for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
-        for (const error of resumed.broken) out.say(`could not resume: ${error.message}`);
+        for (const error of resumed.broken) out.warn(`could not resume: ${error.message}`);
         const source = await openSource(request, ctx.journal);
         const result = await pushSource(ctx, source);
+        // Quiet, the quality warnings are not printed either: they go up in the batch and ingest, which
+        // runs the same rules, alerts on them (docs/ingest.md, "Alerts").
         out.result(result, describe(result));
         setExit(0);
       } finally {

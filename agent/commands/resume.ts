@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
-import { Output } from '../cli-io.js';
+import { isQuiet, Output } from '../cli-io.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { PENDING_STATES } from '../journal/entry.js';
 import { acquireLock } from '../journal/lock.js';
@@ -31,8 +31,9 @@ export function resumeCommand(io: CliIO, setExit: (code: number) => void): Comma
     .addHelpText('after', HELP)
     .action(async (options: { drop?: string }, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
-      const out = new Output(io, globals.json ?? false);
-      const ctx = contextFor(io, globals);
+      const quiet = isQuiet(io, globals);
+      const out = new Output(io, globals.json ?? false, quiet);
+      const ctx = contextFor(io, globals, quiet);
       const release = acquireLock(ctx.journal.dir);
       try {
         ctx.journal.cleanTemps();
@@ -52,6 +53,8 @@ export function resumeCommand(io: CliIO, setExit: (code: number) => void): Comma
             { resumed: ids, failed: broken.map((e) => ({ code: e.code, message: e.message })) },
             lines.length === 0 ? 'nothing to resume' : lines.join('\n'),
           );
+          // Quiet (cron): what could not be finished is still said, on stderr.
+          if (quiet && !out.json) for (const e of broken) out.warn(`FAILED ${e.message}`);
           if (broken.length > 0) {
             setExit(EXIT.data);
             return;
