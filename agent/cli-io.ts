@@ -15,6 +15,8 @@ export interface CliIO {
    * requests are signed with. Tests set a skewed one to see what OSS answers.
    */
   now?: () => Date;
+  /** How the agent waits between retries (default a timer); tests see the backoff schedule through it. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The agent's clock for this run. */

@@ -21,7 +21,16 @@ export class UsageError extends TerminalError {
 }
 
 /** The machine's setup is wrong (config, credentials, bucket, clock): retrying cannot help, fixing it does. */
-const CONFIG_CODES = new Set(['CONFIG_INVALID', 'OSS_AUTH', 'OSS_NO_BUCKET', 'OSS_CLOCK_SKEW']);
+const CONFIG_CODES = new Set([
+  'CONFIG_INVALID',
+  'OSS_AUTH',
+  'OSS_NO_BUCKET',
+  'OSS_CLOCK_SKEW',
+  // The store refused a request (an unexpected 4xx) or has no DNS for virtual-hosted buckets: the endpoint,
+  // its pathStyle setting or the store's feature set, not the data.
+  'OSS_REFUSED',
+  'OSS_VHOST_DNS',
+]);
 
 /** The one decision table from error class to exit code (STYLE.md habit 12). */
 export function exitCodeOf(error: unknown): number {

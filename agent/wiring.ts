@@ -39,6 +39,7 @@ export function storeFor(io: CliIO, settings: AgentSettings): OssObjectStore {
       bucket: settings.bucket,
       region: settings.region,
       endpoint: settings.endpoint,
+      pathStyle: settings.pathStyle,
       credentials,
       timeoutMs: settings.timeoutMs,
       clockOffsetMs: io.now === undefined ? 0 : io.now().getTime() - Date.now(),
@@ -68,5 +69,6 @@ export function contextFor(io: CliIO, options: GlobalOptions, quiet = false): Ag
     progress,
     now: clockOf(io),
     producer: { host: hostname(), agentVersion: agentVersion() },
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
   };
 }

@@ -90,6 +90,9 @@ export async function uploadFile(
       crc64: responseHeaders['x-oss-hash-crc64ecma'],
     };
   } catch (error) {
+    // ali-oss settles the upload at the first failed part while the others are still in flight
+    // (lib/common/parallel.js _parallel); stop them, so a retry after the backoff starts from a quiet line.
+    (client as unknown as { cancel?: () => void }).cancel?.();
     if (isAbortEvent(error)) {
       throw new TerminalError('OSS_NO_UPLOAD', `upload ${key}: the multipart upload no longer exists`, {
         details: { uploadId: options.resume?.uploadId },

@@ -44,7 +44,8 @@ describe('upload faults', () => {
       failures.add(which);
       return { status: 503, code: 'ServiceUnavailable', message: 'please retry' };
     };
-    const run = await push(journalArgs(), 'retried');
+    // --verbose: a retried fault is logged (at info) only when asked, off a terminal.
+    const run = await push([...journalArgs(), '--verbose'], 'retried');
     h.traffic.fault = undefined;
     expect(run.code).toBe(0);
     expect([...failures].sort()).toEqual(['manifest', 'part 2']);
