@@ -10,6 +10,8 @@ export const EXIT = {
   data: 4,
   unavailable: 5,
   busy: 6,
+  /** Uploaded, but ingest has published no status in time (push --wait, doctor). */
+  overdue: 7,
 } as const;
 
 /** A command line that cannot work (conflicting or missing options). */
@@ -40,6 +42,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof PipelineError) {
     if (CONFIG_CODES.has(error.code) || error.code.startsWith('CREDENTIALS_')) return EXIT.config;
     if (error.code === 'JOURNAL_LOCKED') return EXIT.busy;
+    if (error.code === 'INGEST_OVERDUE') return EXIT.overdue;
     return EXIT.data;
   }
   return EXIT.bug;
@@ -58,6 +61,8 @@ export function hintFor(code: number): string | undefined {
       return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
     case EXIT.busy:
       return 'another qlib-sync is running; try again when it has finished';
+    case EXIT.overdue:
+      return 'the batch is uploaded but ingest has not answered: `qlib-sync status` shows it, `qlib-sync resume --retrigger <batch-id>` sends its manifest again';
     case EXIT.bug:
       return 'this is a bug in qlib-sync: please report it with the output above';
     default:

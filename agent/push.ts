@@ -1,5 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { formatBatchId } from '../core/batch-id.js';
+import type { BatchStatus } from '../core/batch-status.js';
 import { TerminalError } from '../core/errors.js';
 import { formatBatchKey } from '../core/keys.js';
 import type { ManifestV1 } from '../core/manifest.js';
@@ -23,8 +24,17 @@ export type PushResult =
       bytes: number;
       dateRange: { start: string; end: string };
       warnings: Finding[];
+      /** With --wait: what ingest decided. */
+      ingest?: BatchStatus;
     }
-  | { status: 'already-uploaded'; batchId: string; kind: string; dataset: string; rows: number }
+  | {
+      status: 'already-uploaded';
+      batchId: string;
+      kind: string;
+      dataset: string;
+      rows: number;
+      ingest?: BatchStatus;
+    }
   | { status: 'empty'; kind: string; dataset: string; reason: string };
 
 /**

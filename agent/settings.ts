@@ -127,6 +127,14 @@ export function loadJournalDir(input: SettingsInput): string {
   return readMerged(input, { journalDir: specs(input.home).journalDir }).journalDir;
 }
 
+/** What the journal-only commands (`status --offline`) need: the journal and the overdue limit. */
+export function loadLocalSettings(
+  input: SettingsInput,
+): Pick<AgentSettings, 'journalDir' | 'ingestOverdueMinutes'> {
+  const all = specs(input.home);
+  return readMerged(input, { journalDir: all.journalDir, ingestOverdueMinutes: all.ingestOverdueMinutes });
+}
+
 /** The config file with the env overrides on top, read with `keys`. */
 function readMerged<C>(input: SettingsInput, keys: Specs<C>): C {
   const path = input.configPath ?? defaultConfigPath(input.home);

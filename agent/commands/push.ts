@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { isQuiet, Output } from '../cli-io.js';
+import type { AgentContext } from '../context.js';
 import { acquireLock } from '../journal/lock.js';
-import { pushSource, resumePending } from '../push.js';
+import { type PushResult, pushSource, resumePending } from '../push.js';
 import { describe } from '../push-text.js';
 import { checkRequest, openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { waitForIngest } from '../wait-for-ingest.js';
 import { contextFor } from '../wiring.js';
-import { list } from './option-parsers.js';
+import { list, minutes } from './option-parsers.js';
 
 const HELP = `
 Sources (the type is guessed from the path; --from overrides it):
@@ -29,9 +31,17 @@ blocking finding stops the push and prints its code, count and first examples. C
 pushed before (same dataset, same bytes) is not sent again. Unfinished uploads from
 earlier runs are finished first.
 
-Exit codes: 0 ok or nothing to do, 2 usage (checked first), 3 config/credentials or a
-clock more than 15 min off, 4 invalid input data (including a missing source), 5 OSS
-unreachable after retries, 6 journal busy, 1 bug.
+--wait waits for ingest's verdict on the batch (its status object): 0 when it is loaded (or
+a duplicate of content loaded before), 4 when ingest rejected it (the reason is printed),
+7 when ingest said nothing within the minutes given (default ingestOverdueMinutes, 30).
+
+Off a terminal (cron, a pipe) a successful push prints nothing; --verbose prints the result
+and progress, --json the result document. Failures are always printed (stderr).
+
+Exit codes: 0 ok or nothing to do, 2 usage (checked first), 3 config/credentials, a clock
+more than 15 min off or a store that refuses the request, 4 invalid input data (including a
+missing source, and with --wait a batch ingest rejected), 5 OSS unreachable after retries,
+6 journal busy, 7 (--wait) no verdict from ingest in time, 1 bug.
 
 Examples:
   $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
@@ -39,6 +49,7 @@ Examples:
   $ qlib-sync push ~/.qlib/qlib_data/cn_data --from calendar --dataset cn --since-last
   $ qlib-sync push exports/alpha158_20240102.csv --dataset alpha158 --exclude label
   $ qlib-sync push exports/alpha158.parquet --dataset alpha158 --json
+  $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_daily --fields close --since-last --wait 20
 `;
 
 /** `qlib-sync push`: one-shot, cron-friendly. */
@@ -70,8 +81,13 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
       list,
     )
     .option('--calendar-dir <dir>', 'exports: a qlib directory whose calendar the dates are checked against')
+    .option(
+      '--wait [minutes]',
+      "wait for ingest's verdict: exit 0 loaded, 4 rejected, 7 none in time (default ingestOverdueMinutes)",
+      minutes,
+    )
     .addHelpText('after', HELP)
-    .action(async (path: string, options: Record<string, unknown>, command: Command) => {
+    .action(async (path: string, options: PushOptions, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
       const quiet = isQuiet(io, globals);
       const out = new Output(io, globals.json ?? false, quiet);
@@ -91,7 +107,9 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
         for (const error of resumed.broken) out.warn(`could not resume: ${error.message}`);
         const source = await openSource(request, ctx.journal);
-        const result = await pushSource(ctx, source);
+        const pushed = await pushSource(ctx, source);
+        const wait = options.wait === true ? ctx.settings.ingestOverdueMinutes : options.wait;
+        const result = typeof wait === 'number' ? await withVerdict(ctx, pushed, wait) : pushed;
         // Quiet, the quality warnings are not printed either: they go up in the batch and ingest, which
         // runs the same rules, alerts on them (docs/ingest.md, "Alerts").
         out.result(result, describe(result));
@@ -100,6 +118,15 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         release();
       }
     });
+}
+
+type PushOptions = Record<string, unknown> & { wait?: true | number };
+
+/** `--wait`: the pushed batch (or the one that already holds its content) with ingest's status. */
+async function withVerdict(ctx: AgentContext, result: PushResult, minutes: number): Promise<PushResult> {
+  if (result.status === 'empty') return result;
+  const entry = await waitForIngest(ctx, result.batchId, minutes);
+  return entry.cloud === undefined ? result : { ...result, ingest: entry.cloud };
 }
 
 function requestOf(path: string, o: Record<string, unknown>): SourceRequest {

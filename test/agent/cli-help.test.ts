@@ -101,7 +101,7 @@ describe('the command line before any configuration', () => {
     expect(human).toMatchObject({ code: 0, stdout: 'no batches in the journal yet\n' });
     const json = await cli(dir, ['status', '--offline', '--json'], { QLIB_SYNC_JOURNAL: journal });
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ batches: [], refreshed: false, corrupt: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ batches: [], refreshed: false, overdue: [], corrupt: [] });
     // A config file is still read (and checked) for journalDir.
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ journalDir: journal, colour: 'blue' }));

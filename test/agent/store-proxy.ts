@@ -25,6 +25,13 @@ export interface StoreProxyOptions {
   refuse?: (req: ProxiedRequest) => StoreRefusal | undefined;
   /** Change a request body on its way to the store (a store that assembles uploads wrong). */
   rewriteBody?: (req: ProxiedRequest) => ((body: Buffer) => Buffer) | undefined;
+  /** Look at a request (with its body) first; an answer returned is sent instead of forwarding it. */
+  answer?: (req: ProxiedRequest, body: Buffer) => Promise<ProxyAnswer | undefined>;
+}
+
+export interface ProxyAnswer {
+  status: number;
+  headers: Record<string, string>;
 }
 
 /**
@@ -54,7 +61,6 @@ export async function startStoreProxy(target: string, options: StoreProxyOptions
       );
       return;
     }
-    const rewrite = options.rewriteBody?.(seen);
     const forward = (body: Buffer | undefined) => {
       const headers = { ...req.headers };
       if (body !== undefined) headers['content-length'] = String(body.length);
@@ -71,10 +77,22 @@ export async function startStoreProxy(target: string, options: StoreProxyOptions
       if (body === undefined) req.pipe(out);
       else out.end(body);
     };
-    if (rewrite === undefined) return forward(undefined);
+    const rewrite = options.rewriteBody?.(seen);
+    if (options.answer === undefined && rewrite === undefined) return forward(undefined);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => forward(rewrite(Buffer.concat(chunks))));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const given = options.answer?.(seen, body) ?? Promise.resolve(undefined);
+      given.then(
+        (answer) => {
+          if (answer === undefined) return forward(rewrite === undefined ? body : rewrite(body));
+          res.writeHead(answer.status, answer.headers);
+          res.end();
+        },
+        () => res.destroy(),
+      );
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
