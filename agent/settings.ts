@@ -31,6 +31,8 @@ export interface AgentSettings {
   timeoutMs: number;
   /** An uploaded batch with no status from ingest after this long is reported by status and doctor. */
   ingestOverdueMinutes: number;
+  /** --since-last re-sends dates this many trading days back whose values appeared late; older ones are reported. */
+  lateDays: number;
   policy: QualityPolicy;
 }
 
@@ -51,6 +53,7 @@ export const SETTING_ENV: Record<keyof AgentSettings, string> = {
   retryBaseMs: 'QLIB_SYNC_RETRY_BASE_MS',
   timeoutMs: 'QLIB_SYNC_TIMEOUT_MS',
   ingestOverdueMinutes: 'QLIB_SYNC_INGEST_OVERDUE_MINUTES',
+  lateDays: 'QLIB_SYNC_LATE_DAYS',
   policy: 'QLIB_SYNC_POLICY',
 };
 
@@ -97,6 +100,10 @@ function specs(home: string): Specs<AgentSettings> {
     ingestOverdueMinutes: spec(
       'ingestOverdueMinutes',
       integer('minutes an uploaded batch may wait for its status from ingest', 1, 7 * 24 * 60, 30),
+    ),
+    lateDays: spec(
+      'lateDays',
+      integer('trading days back --since-last re-sends a date whose values appeared late', 0, 10_000, 20),
     ),
     policy: spec('policy', policySpec()),
   };

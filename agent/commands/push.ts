@@ -3,9 +3,11 @@ import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { isQuiet, Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
 import { acquireLock } from '../journal/lock.js';
-import { type PushResult, pushSource, resumePending } from '../push.js';
+import type { PushResult } from '../push.js';
+import { pushRequest } from '../push-request.js';
 import { describe } from '../push-text.js';
-import { checkRequest, openSource, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { checkRequest, type SourceRequest, type SourceType } from '../sources/source-request.js';
+import { resumePending } from '../upload/pending.js';
 import { waitForIngest } from '../wait-for-ingest.js';
 import { contextFor } from '../wiring.js';
 import { list, minutes } from './option-parsers.js';
@@ -19,7 +21,18 @@ Sources (the type is guessed from the path; --from overrides it):
              Rows with --instruments A,B: every date on which at least one requested field
              file of the instrument has a value slot ([start, start+n-1] of its .bin).
              Both are cut to --start/--end (default: the whole calendar) or --since-last.
-             A missing field file, or a date outside a file's span, is NULL.
+             A missing field file, or a date outside a file's span, is NULL. An instrument
+             without any of the field files is pushed all NULL and named in a warning; with
+             --market all, feature directories all.txt leaves out (ETFs) are named in a
+             warning, and pushed with --include-unlisted.
+             --since-last starts the day after the last date pushed for the dataset. The
+             journal records, per instrument, what was sent; a date already sent whose values
+             or rows appeared later (a .bin that grew for a day in the calendar) is sent again
+             when it is within lateDays (config, default 20 trading days): the batch restates
+             it whole. Older ones, and history rewritten under dates already sent (qlib's
+             dump_fix), are not sent: a warning names them and the push that sends them.
+             With no batch of the dataset in the journal it starts after the last date the
+             bucket holds, and with none there it refuses (exit 2) unless --allow-full-history.
   csv        a CSV pandas wrote from a qlib handler (DataFrame.to_csv), single or MultiIndex
              header, .csv or .csv.gz; NaN (empty) is NULL; columns float32 unless --float64.
   parquet    a Parquet file pandas/pyarrow wrote (df.to_parquet()), .parquet or .pq.
@@ -73,7 +86,18 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
     .option('--instruments <list>', 'qlib: comma-separated instrument codes instead of a market', list)
     .option('--start <date>', 'qlib/calendar: first date YYYY-MM-DD')
     .option('--end <date>', 'qlib/calendar: last date YYYY-MM-DD')
-    .option('--since-last', 'qlib/calendar: start the day after the last date pushed for this dataset')
+    .option(
+      '--since-last',
+      'qlib/calendar: from the day after the last date pushed (and dates already sent that got values late)',
+    )
+    .option(
+      '--allow-full-history',
+      'with --since-last: send everything when nothing of the dataset was pushed yet',
+    )
+    .option(
+      '--include-unlisted',
+      'qlib, --market all: also feature directories instruments/all.txt does not list',
+    )
     .option('--float64', "exports: keep DOUBLE precision (default float32, qlib's own)")
     .option(
       '--exclude <list>',
@@ -106,8 +130,7 @@ export function pushCommand(io: CliIO, setExit: (code: number) => void): Command
         const resumed = await resumePending(ctx);
         for (const entry of resumed.finished) out.say(`resumed ${entry.manifest.batchId}: uploaded`);
         for (const error of resumed.broken) out.warn(`could not resume: ${error.message}`);
-        const source = await openSource(request, ctx.journal);
-        const pushed = await pushSource(ctx, source);
+        const pushed = await pushRequest(ctx, request);
         const wait = options.wait === true ? ctx.settings.ingestOverdueMinutes : options.wait;
         const result = typeof wait === 'number' ? await withVerdict(ctx, pushed, wait) : pushed;
         // Quiet, the quality warnings are not printed either: they go up in the batch and ingest, which
@@ -136,6 +159,8 @@ function requestOf(path: string, o: Record<string, unknown>): SourceRequest {
     if (o[key] !== undefined) (request as unknown as Record<string, unknown>)[key] = o[key];
   }
   if (o.sinceLast === true) request.sinceLast = true;
+  if (o.allowFullHistory === true) request.allowFullHistory = true;
+  if (o.includeUnlisted === true) request.includeUnlisted = true;
   if (o.float64 === true) request.float64 = true;
   return request;
 }

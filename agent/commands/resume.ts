@@ -6,7 +6,7 @@ import { isQuiet, Output } from '../cli-io.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { PENDING_STATES } from '../journal/entry.js';
 import { acquireLock } from '../journal/lock.js';
-import { resumePending } from '../push.js';
+import { resumePending } from '../upload/pending.js';
 import { retrigger } from '../upload/retrigger.js';
 import { contextFor } from '../wiring.js';
 

@@ -32,6 +32,8 @@ export interface FactorSource extends SourceBase {
   /** Total instruments, when known up front (progress). */
   instrumentCount?: number;
   blocks(report: (problem: SourceProblem) => void): AsyncIterable<RowBlock>;
+  /** What the source noticed while its blocks were read. */
+  notices?: () => SourceNotice[];
 }
 
 export interface CalendarSource extends SourceBase {
@@ -42,3 +44,14 @@ export interface CalendarSource extends SourceBase {
 export type BatchSource = FactorSource | CalendarSource;
 
 export type SourceKind = Extract<BatchKind, 'factors' | 'calendar'>;
+
+/**
+ * Something about the source a person should know that is not a quality finding: the batch goes up, and the
+ * push says it (on stderr even when quiet, and in --json's `notices`).
+ */
+export interface SourceNotice {
+  code: string;
+  message: string;
+  count: number;
+  examples: string[];
+}
