@@ -27,24 +27,21 @@ describe('the journal lock', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('two processes racing for it: never both hold it, and the loser is told who has it', async () => {
-    const rounds = 20;
-    const root = join(dir, 'race');
-    for (let round = 0; round < rounds; round++) mkdirSync(join(root, `round-${round}`), { recursive: true });
-    const log = join(dir, 'race.log');
+  /** Racers over `rounds` journals; with `stale`, each journal starts with the lock of a process that is gone. */
+  async function race(name: string, stale: boolean): Promise<void> {
+    const racers = 4;
+    const rounds = 40;
+    const root = join(dir, name);
+    for (let round = 0; round < rounds; round++) {
+      mkdirSync(join(root, `round-${round}`), { recursive: true });
+      if (stale) writeFileSync(join(root, `round-${round}`, 'lock'), String(DEAD_PID));
+    }
+    const log = join(dir, `${name}.log`);
     writeFileSync(log, '');
-    // Both start the first round at the same moment, well after the slower one has loaded.
-    const first = Date.now() + 6000;
-    const args = [
-      join(ROOT, 'test/agent/lock-racer.ts'),
-      root,
-      String(rounds),
-      String(first),
-      '250',
-      '60',
-      log,
-    ];
-    const racers = [0, 1].map(() =>
+    // Every racer tries for 100 ms each round, holding the lock 2 ms each time it gets it. All start the
+    // first round at the same moment, once every one of them has loaded.
+    const args = [join(ROOT, 'test/agent/lock-racer.ts'), root, String(rounds), '150', '100', '2', log];
+    const runs = Array.from({ length: racers }, () =>
       collect(
         spawn(process.execPath, ['--import', 'tsx', ...args], {
           cwd: ROOT,
@@ -52,26 +49,46 @@ describe('the journal lock', () => {
         }),
       ),
     );
-    for (const run of await Promise.all(racers)) expect(run, run.stderr).toMatchObject({ code: 0 });
-    const lines = readFileSync(log, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(2 * rounds);
-    let contested = 0;
+    while (readdirSync(root).filter((n) => n.startsWith('ready.')).length < racers) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    writeFileSync(join(root, 'go'), String(Date.now() + 300));
+    for (const run of await Promise.all(runs)) expect(run, run.stderr).toMatchObject({ code: 0 });
+    const lines = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    let holds = 0;
+    let busy = 0;
     for (let round = 0; round < rounds; round++) {
-      const mine = lines.map((l) => l.split(' ')).filter((f) => f[0] === String(round));
-      const held = mine.filter((f) => f[1] === 'held');
-      expect(held.length, `round ${round}: ${JSON.stringify(mine)}`).toBeGreaterThanOrEqual(1);
-      for (const f of held) expect(f[5], `round ${round}: the lock file named another process`).toBe('true');
-      if (held.length === 2) {
-        // Both held it one after the other: allowed only when the intervals do not overlap.
-        const [a, b] = held.map((f) => [BigInt(f[3] as string), BigInt(f[4] as string)] as const);
-        expect(a![1] < b![0] || b![1] < a![0], `round ${round}: both held the lock at once`).toBe(true);
-      } else {
-        contested += 1;
-        expect(mine.find((f) => f[1] === 'busy')?.[3]).toBe('JOURNAL_LOCKED');
+      const mine = lines.filter((f) => f[0] === String(round));
+      const held = mine
+        .filter((f) => f[1] === 'held')
+        .map((f) => ({ from: BigInt(f[3] as string), to: BigInt(f[4] as string), kept: f[5] }))
+        .sort((a, b) => (a.from < b.from ? -1 : 1));
+      for (const h of held)
+        expect(h.kept, `round ${round}: the lock file named another process`).toBe('true');
+      for (let k = 1; k < held.length; k++) {
+        expect(held[k]!.from > held[k - 1]!.to, `round ${round}: two held the lock at once`).toBe(true);
       }
+      for (const f of mine.filter((f) => f[1] === 'busy')) {
+        expect(f[3], `round ${round}`).toBe('JOURNAL_LOCKED');
+        busy += Number(f[4]);
+      }
+      holds += held.length;
       expect(readdirSync(join(root, `round-${round}`))).toEqual([]);
     }
-    expect(contested).toBeGreaterThan(0); // the processes did race for it
+    // They did race: many holds, and many more tries that found it taken.
+    expect(holds).toBeGreaterThan(rounds);
+    expect(busy).toBeGreaterThan(holds);
+  }
+
+  it('processes racing for it: never two hold it at once, and the others are told who has it', async () => {
+    await race('race-fresh', false);
+  });
+
+  it("processes racing to take over a dead holder's lock: one at a time", async () => {
+    await race('race-stale', true);
   });
 
   it('takes over the lock of a process that is gone, and leaves no temp file behind', () => {
