@@ -63,6 +63,8 @@ Examples:
   $ qlib-sync push exports/alpha158_20240102.csv --dataset alpha158 --exclude label
   $ qlib-sync push exports/alpha158.parquet --dataset alpha158 --json
   $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_daily --fields close --since-last --wait 20
+  $ qlib-sync push ~/.qlib/qlib_data/cn_data --dataset cn_all --fields close,volume \\
+      --include-unlisted --since-last --allow-full-history --verbose
 `;
 
 /** `qlib-sync push`: one-shot, cron-friendly. */

@@ -30,6 +30,8 @@ Examples:
   $ qlib-sync watch --qlib-dir ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
       --fields open,close,high,low,volume,factor --market csi300 --calendar-dataset cn
   $ qlib-sync watch --export-dir /data/exports --dataset alpha158 --exclude label
+  $ qlib-sync watch --qlib-dir /data/qlib/cn_data --dataset cn_etf --fields close \\
+      --include-unlisted --allow-full-history
 `;
 
 /** `qlib-sync watch`: the daemon. */

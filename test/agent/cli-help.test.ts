@@ -36,11 +36,30 @@ describe('the command line before any configuration', () => {
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toMatch(/Examples?:\n\s+\$ qlib-sync /);
       expect(run.stdout, command).toContain(`$ qlib-sync ${command}`);
-      for (const option of ['--config <file>', '--journal <dir>', '--json'])
+      for (const option of ['--config <file>', '--journal <dir>', '--json', '--verbose'])
         expect(run.stdout, `${command} ${option}`).toContain(option);
     }
     const top = await cli(dir, ['--help']);
     expect(top.stdout).toMatch(/Example[^\n]*:\n\s+30 18 \* \* 1-5\s+qlib-sync push/);
+  });
+
+  it('the options for cron, late values, lost events and other stores are taught with an example', async () => {
+    const help = async (...args: string[]) => (await cli(dir, [...args, '--help'])).stdout;
+    const push = await help('push');
+    for (const text of ['--wait [minutes]', '--allow-full-history', '--include-unlisted', 'lateDays'])
+      expect(push).toContain(text);
+    expect(push).toMatch(/\$ qlib-sync push .* --since-last --wait 20/);
+    expect(push).toMatch(/--include-unlisted --since-last --allow-full-history --verbose/);
+    expect(push).toMatch(
+      /4 invalid input data \(including a\s+missing source, and with --wait a batch ingest rejected\)/,
+    );
+    expect(await help('resume')).toMatch(/\$ qlib-sync resume --retrigger \S+/);
+    expect(await help('status')).toContain('OVERDUE');
+    expect(await help('doctor')).toContain('7 a batch overdue at ingest');
+    expect(await help('watch')).toMatch(/--include-unlisted --allow-full-history/);
+    const top = await help();
+    expect(top).toContain('pathStyle');
+    expect(top).toContain('7 no verdict from ingest in time');
   });
 
   it('push --help names every source the path may be', async () => {
