@@ -50,10 +50,14 @@ export async function pushProvider(ctx: AgentContext, request: SourceRequest): P
     start = calendar[Math.min(...auto.keys())];
     pass = await buildPass(ctx, request, fit.state, start);
   }
-  const history = reportOf(ctx, request, fit, rewritten, old.sort());
-  // A record that does not fit, or a calendar rewritten under it, is kept until a push covers all it sent.
-  const keep =
-    fit.calendarChanged && !(start !== undefined && record !== undefined && start <= record.firstDate);
+  // A push over all the record holds (the restatement a report names) sends what it would report.
+  const covers =
+    record !== undefined &&
+    (start === undefined || start <= record.firstDate) &&
+    (request.end === undefined || request.end >= record.through);
+  const history = covers ? undefined : reportOf(ctx, request, fit, rewritten, old.sort());
+  // A calendar rewritten under the record keeps it until a push covers all it sent.
+  const keep = fit.calendarChanged === true && !covers;
   const result = await finishPush(ctx, pass.source, pass.built, (batchId) => {
     if (!keep) saveSentState(ctx.journal, pass.tracker.nextState(batchId, calendarDigest));
   });

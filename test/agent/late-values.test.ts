@@ -175,7 +175,10 @@ describe('late values and rewritten history (agent + ingest on the local stack)'
       '--json',
     ]);
     expect(restated.code, restated.stderr).toBe(0);
-    expect(JSON.parse(restated.stdout)).toMatchObject({ status: 'uploaded', ingest: { status: 'loaded' } });
+    const restatement = JSON.parse(restated.stdout);
+    expect(restatement).toMatchObject({ status: 'uploaded', ingest: { status: 'loaded' } });
+    expect(restatement.history).toBeUndefined(); // it sends what the report named: nothing to report
+    expect(restated.stderr).not.toContain('HISTORY_REWRITTEN');
     const fixed = await values('fixed', fixture.calendar[day] as string);
     expect(fixed.find((r) => r.instrument === stock.symbol)?.close).toBe(123.25);
     const clean = JSON.parse((await push(fixture, 'fixed', '--since-last')).stdout);
