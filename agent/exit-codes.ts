@@ -56,7 +56,7 @@ export function hintFor(code: number): string | undefined {
     case EXIT.config:
       return 'fix the configuration, credentials or clock; `qlib-sync doctor` checks them all';
     case EXIT.data:
-      return 'fix the input and push again; nothing broken was uploaded';
+      return 'fix the input (or the rules) and push again; nothing broken was loaded';
     case EXIT.unavailable:
       return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
     case EXIT.busy:
