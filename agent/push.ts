@@ -91,7 +91,7 @@ export async function finishPush(
     throw new BatchBlockedError(dataset, built.report.findings);
   }
   const notices = source.kind === 'factors' ? (source.notices?.() ?? []) : [];
-  for (const n of notices) ctx.logger.warn(n.message, { code: n.code, dataset, examples: n.examples });
+  for (const n of notices) ctx.logger[n.severity](n.message, { code: n.code, dataset, examples: n.examples });
   const notes = notices.length === 0 ? {} : { notices };
   if (built.rowCount === 0 || built.dateRange === undefined) {
     rmSync(built.path, { force: true });

@@ -47,14 +47,17 @@ export class ProviderNotices {
       const market = 'market' in this.options.selection ? this.options.selection.market : '';
       out.push({
         code: 'QLIB_NO_FEATURE_FILES',
+        severity: 'warn',
         message: `${this.empty.length} instrument(s) listed in instruments/${market}.txt for these dates have none of the requested field files: their rows went up with every value NULL`,
         count: this.empty.length,
         examples: this.empty.slice(0, EXAMPLES),
       });
     }
     if (this.unlisted.length > 0) {
+      // A hint, not a warning: the same directories stay unlisted every night, and cron would mail it daily.
       out.push({
         code: 'QLIB_UNLISTED_INSTRUMENTS',
+        severity: 'info',
         message: `${this.unlisted.length} feature director(ies) are not listed in instruments/all.txt and were not pushed (ETFs and indices often are not): add --include-unlisted to push them (rows where their files have values), or name them with --instruments`,
         count: this.unlisted.length,
         examples: this.unlisted.slice(0, EXAMPLES),

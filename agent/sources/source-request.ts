@@ -62,10 +62,10 @@ export function checkRequest(request: SourceRequest): SourceType {
   return from;
 }
 
-/** The instruments a qlib request selects. */
+/** The instruments a qlib request selects (a list sorted, each once: the same list however it was given). */
 export function selectionOf(request: SourceRequest): InstrumentSelection {
   return request.instruments !== undefined
-    ? { instruments: request.instruments }
+    ? { instruments: [...new Set(request.instruments)].sort() }
     : { market: request.market ?? 'all' };
 }
 

@@ -47,10 +47,13 @@ export type SourceKind = Extract<BatchKind, 'factors' | 'calendar'>;
 
 /**
  * Something about the source a person should know that is not a quality finding: the batch goes up, and the
- * push says it (on stderr even when quiet, and in --json's `notices`).
+ * push says it (a log line on stderr — a warning even when quiet, a hint on a terminal or with --verbose —
+ * and in --json's `notices`).
  */
 export interface SourceNotice {
   code: string;
+  /** warn: something went up a person must look at (printed even when quiet); info: a hint. */
+  severity: 'warn' | 'info';
   message: string;
   count: number;
   examples: string[];

@@ -125,7 +125,10 @@ describe('what a qlib push selects, and what it says about it', () => {
     expect(JSON.parse(left.stdout).notices).toEqual([
       expect.objectContaining({ code: 'QLIB_UNLISTED_INSTRUMENTS', count: 1, examples: ['sh510050'] }),
     ]);
-    expect(left.stderr).toContain('add --include-unlisted to push them');
+    // A hint, not a warning: said on a terminal or with --verbose, not in a quiet (cron) run.
+    expect(left.stderr).toBe('');
+    const verbose = await push(fixture, 'unlisted', '--verbose');
+    expect(verbose.stderr).toContain('add --include-unlisted to push them');
     const { rows: without } = await readPayload(h.store, await only('unlisted'));
     expect(without.some((r) => r.instrument === 'SH510050')).toBe(false);
 
