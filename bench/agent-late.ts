@@ -66,7 +66,15 @@ async function build(
       : {
           track: ({ calendar, first, last }) =>
             new SentTracker(
-              { dataset: 'bench', root, fields, selection: { market: 'all' }, calendar, first, last },
+              {
+                dataset: 'bench',
+                root,
+                fields,
+                selection: { market: 'all' },
+                calendar,
+                first,
+                last,
+              },
               record,
             ),
         }),

@@ -154,10 +154,11 @@ function reportOf(
   let report: HistoryReport | undefined;
   const record = fit.state;
   if (record !== undefined && (rewritten.length > 0 || old.length > 0)) {
-    const range = {
-      start: rewritten.length > 0 ? record.firstDate : (old[0] as string),
-      end: record.through,
-    };
+    // Rewritten history: all the record holds (where it changed cannot be told); late values: their dates.
+    const range =
+      rewritten.length > 0
+        ? { start: record.firstDate, end: record.through }
+        : { start: old[0] as string, end: old.at(-1) as string };
     report = historyReport(rewritten, old, range, restatementCommand(request, range));
   } else if (fit.reason !== undefined) {
     report = {

@@ -43,7 +43,10 @@ export class SentTracker {
     this.firstIndex = state === undefined ? context.first : context.calendar.indexOf(state.firstDate);
   }
 
-  /** The first calendar index whose instruments are read: the record's first date (or the batch's). */
+  /**
+   * The first calendar index whose instruments are read: besides the batch's own, every instrument with
+   * rows inside the record is read, so late rows and rewritten history are seen wherever they are.
+   */
   scanFrom(): number {
     return Math.min(this.firstIndex, this.context.first);
   }
@@ -52,7 +55,9 @@ export class SentTracker {
   request(symbol: string): DigestRequest {
     const old = this.state?.instruments[symbol];
     return {
-      from: Math.min(old?.from ?? this.context.first, this.context.first),
+      // An instrument new to a record joins it from the record's first date: rows it has before this
+      // batch are late until a push sends them, and its history is followed from there.
+      from: Math.min(old?.from ?? this.firstIndex, this.context.first),
       oldEnds:
         old === undefined ? this.context.fields.map(() => -1) : endsOf(old, this.context.fields.length),
       newEnd: this.newEnd,

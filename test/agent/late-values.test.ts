@@ -190,18 +190,42 @@ describe('late values and rewritten history (agent + ingest on the local stack)'
     });
   });
 
-  it('late values older than lateDays are reported with the push that sends them, not sent', async () => {
-    const fixture = fresh(33);
+  it('late values older than lateDays are reported with the push that sends them, each time, not sent', async () => {
+    const root = join(a.dir, `case-${++fixtures}`, 'qlib');
+    const fixture = generateQlibDir({
+      root,
+      days: 12,
+      instruments: 20,
+      fields: FIELDS,
+      seed: 33,
+      missingFileRate: 0,
+    });
     expect((await push(fixture, 'late_old')).code).toBe(0);
-    const day = fixture.calendar[11] as string;
-    writeIndices(fixture, 11);
-    for (const round of [1, 2]) {
+    // The next update adds a day, and an ETF that instruments/all.txt did not list before, with its history.
+    appendDays(fixture, 1, 6);
+    mkdirSync(join(root, 'features', 'sh510300'));
+    for (const field of FIELDS) {
+      writeBin(
+        join(root, 'features', 'sh510300', `${field}.day.bin`),
+        0,
+        Array.from({ length: 13 }, (_, d) => d + 1),
+      );
+    }
+    appendFileSync(
+      join(root, 'instruments', 'all.txt'),
+      `SH510300\t${fixture.calendar[0]}\t${fixture.calendar[12]}\n`,
+    );
+    const command = `qlib-sync push ${root} --dataset late_old --fields close,volume --market all --start ${fixture.calendar[0]} --end ${fixture.calendar[11]}`;
+    for (const [round, status] of [
+      [1, 'uploaded'],
+      [2, 'empty'],
+    ] as const) {
       const old = await a.run(
         [
           '--journal',
-          join(fixture.root, '..', 'journal'),
+          join(root, '..', 'journal'),
           'push',
-          fixture.root,
+          root,
           '--dataset',
           'late_old',
           '--fields',
@@ -209,19 +233,17 @@ describe('late values and rewritten history (agent + ingest on the local stack)'
           '--market',
           'all',
           '--since-last',
+          '--wait',
           '--json',
         ],
         { QLIB_SYNC_LATE_DAYS: '0' },
       );
       expect(old.code, `round ${round}`).toBe(0);
-      expect(JSON.parse(old.stdout)).toMatchObject({
-        status: 'empty',
-        history: {
-          code: 'LATE_VALUES_OLD',
-          command: `qlib-sync push ${fixture.root} --dataset late_old --fields close,volume --market all --start ${day} --end ${day}`,
-        },
-      });
+      expect(JSON.parse(old.stdout)).toMatchObject({ status, history: { code: 'LATE_VALUES_OLD', command } });
     }
-    expect((await values('late_old', day)).map((r) => r.instrument)).not.toContain(INDICES[0]);
+    const etf = await a.query(
+      `SELECT trade_date FROM f_late_old WHERE instrument = 'SH510300' ORDER BY trade_date`,
+    );
+    expect(etf.map((r) => r.trade_date)).toEqual([fixture.calendar[12]]);
   });
 });
