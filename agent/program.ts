@@ -3,6 +3,7 @@ import { describeError } from '../core/logger.js';
 import type { CliIO } from './cli-io.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pushCommand } from './commands/push.js';
+import { pushRunsCommand } from './commands/push-runs.js';
 import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
 import { watchCommand } from './commands/watch.js';
@@ -37,7 +38,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     code = c;
   };
   const program = new Command('qlib-sync')
-    .description('push qlib data (provider directories, CSV/Parquet exports, calendars) to Alibaba Cloud OSS')
+    .description(
+      'push qlib data (provider directories, CSV/Parquet exports, calendars, experiment results) to Alibaba Cloud OSS',
+    )
     .version(agentVersion())
     .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')
     .option('--journal <dir>', 'journal directory (overrides the config)')
@@ -49,7 +52,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .addHelpText('after', HELP)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const make of [pushCommand, watchCommand, statusCommand, doctorCommand, resumeCommand]) {
+  for (const make of [
+    pushCommand,
+    pushRunsCommand,
+    watchCommand,
+    statusCommand,
+    doctorCommand,
+    resumeCommand,
+  ]) {
     program.addCommand(
       make(io, setExit)
         .exitOverride()

@@ -62,6 +62,7 @@ export async function buildSource(ctx: AgentContext, source: BatchSource): Promi
   const built = await buildPayload(source, {
     spoolDir: ctx.journal.spoolDir,
     policy: ctx.settings.policy,
+    today: ctx.now().toISOString().slice(0, 10),
     onProgress: (p) =>
       ctx.progress.build(
         source.dataset,

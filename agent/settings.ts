@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import {
   boolean,
   type Env,
@@ -10,8 +11,10 @@ import {
   text,
   url,
 } from '../core/config-reader.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, type Problem } from '../core/errors.js';
+import { readJsonDocument } from '../core/json-document.js';
 import { DEFAULT_POLICY, parsePolicy, type QualityPolicy } from '../core/quality/policy.js';
+import { checkWith } from '../core/schema.js';
 
 /** Everything the agent reads from its config file and environment (docs/agent.md, "Configuration"). */
 export interface AgentSettings {
@@ -163,61 +166,75 @@ function readMerged<C>(input: SettingsInput, keys: Specs<C>): C {
   }
 }
 
-/** The config file as env-style strings keyed by the variables that override them. */
+/** The config file: a JSON object of known keys (values as strings, or JSON such as the policy object). */
+const ConfigFileSchema = z.strictObject(
+  Object.fromEntries(Object.keys(SETTING_ENV).map((key) => [key, z.unknown().optional()])),
+);
+
+/** The config file as env-style strings keyed by the variables that override them; every problem at once. */
 function readConfigFile(path: string): Env {
-  let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (cause) {
     const why =
       (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (cause as Error).message;
     throw new ConfigError([{ code: 'CONFIG_FILE', path, message: `cannot read the config file: ${why}` }]);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ConfigError([{ code: 'CONFIG_FILE', path, message: 'must hold a JSON object' }]);
+  const doc = readJsonDocument(text, 'CONFIG');
+  if (!doc.ok) {
+    throw new ConfigError([
+      { code: 'CONFIG_FILE', path, message: `cannot read the config file: ${doc.message}` },
+    ]);
   }
+  const checked = checkWith(ConfigFileSchema, doc.value, 'CONFIG', { kinds: { UNKNOWN_FIELD: 'UNKNOWN' } });
+  const problems = [...doc.problems, ...(checked.ok ? [] : checked.problems)].map((p) => inFile(p, path));
+  if (problems.length > 0 || !checked.ok) throw new ConfigError(problems);
   const out: Record<string, string> = {};
-  const unknown: string[] = [];
-  for (const [key, value] of Object.entries(doc)) {
-    const env = SETTING_ENV[key as keyof AgentSettings];
-    if (env === undefined) unknown.push(key);
-    else out[env] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  if (unknown.length > 0) {
-    const known = Object.keys(SETTING_ENV).join(', ');
-    throw new ConfigError(
-      unknown.map((k) => ({
-        code: 'CONFIG_UNKNOWN',
-        path: `${path}: ${k}`,
-        message: `unknown key (known: ${known})`,
-      })),
-    );
+  for (const [key, value] of Object.entries(checked.value)) {
+    if (value === undefined) continue;
+    out[SETTING_ENV[key as keyof AgentSettings]] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return out;
+}
+
+/** A problem of the config file, located as `<file>: <key>`, worded for a person editing it. */
+function inFile(p: Problem, file: string): Problem {
+  const key = (p.path ?? '$').replace(/^\$\.?/, '');
+  if (key === '') return { code: 'CONFIG_FILE', path: file, message: 'must hold a JSON object' };
+  if (p.code === 'CONFIG_UNKNOWN')
+    return {
+      ...p,
+      path: `${file}: ${key}`,
+      message: `unknown key (known: ${Object.keys(SETTING_ENV).join(', ')})`,
+    };
+  return { ...p, path: `${file}: ${key}` };
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const REGION = /^(?!oss-)[a-z0-9]+(-[a-z0-9]+)+$/;
 
 function pattern(describe: string, re: RegExp, message: string): KeySpec<string> {
-  return { required: true, describe, parse: (raw) => (re.test(raw) ? { ok: raw } : { error: message }) };
+  return { required: true, describe, schema: z.string().regex(re, message) };
 }
 
 function optionalText(describe: string): KeySpec<string | undefined> {
-  return { required: false, describe, parse: (raw) => ({ ok: raw }) };
+  return { required: false, describe, schema: z.string() };
 }
 
 function policySpec(): KeySpec<QualityPolicy> {
+  const schema = z.string().transform((raw, ctx) => {
+    try {
+      return parsePolicy(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
   return {
     required: false,
     default: DEFAULT_POLICY,
     describe: 'quality thresholds, the same JSON as the dataset rules ingest applies',
-    parse: (raw) => {
-      try {
-        return { ok: parsePolicy(raw) };
-      } catch (error) {
-        return { error: (error as Error).message };
-      }
-    },
+    schema,
   };
 }

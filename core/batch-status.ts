@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import { isBatchId } from './batch-id.js';
-import { DocReader } from './doc-reader.js';
 import { TerminalError } from './errors.js';
 import { isDatasetName } from './identifiers.js';
+import { readJsonDocument } from './json-document.js';
 import { BATCH_KINDS, type BatchKind, parseKey } from './keys.js';
+import { checkWith, formatVersionOne } from './schema.js';
 
 /**
  * The outcome ingest publishes for a batch at `status/<kind>/<dataset>/<batch-id>.json` (keys.ts
@@ -33,57 +35,54 @@ export interface BatchStatus {
 export const BATCH_OUTCOMES = ['loaded', 'rejected', 'duplicate'] as const;
 export type BatchOutcome = (typeof BATCH_OUTCOMES)[number];
 
-const FIELDS = [
-  'formatVersion',
-  'batchId',
-  'kind',
-  'dataset',
-  'status',
-  'at',
-  'rowsLoaded',
-  'duplicateOf',
-  'code',
-  'summary',
-  'reasonKey',
-  'warnings',
-];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const batchId = z.string().refine(isBatchId, 'must be a batch id');
+
+/** The status object as a zod schema (read with core/schema.ts checkWith; docs/batch-format.md §5). */
+export const BatchStatusSchema = z
+  .strictObject({
+    formatVersion: formatVersionOne,
+    batchId,
+    kind: z.enum(BATCH_KINDS, { error: `must be one of ${BATCH_KINDS.join(', ')}` }),
+    dataset: z.string().refine(isDatasetName, 'must match ^[a-z][a-z0-9_]{0,47}$'),
+    status: z.enum(BATCH_OUTCOMES, { error: `must be one of ${BATCH_OUTCOMES.join(', ')}` }),
+    at: z.string().refine(isIsoUtc, 'must be ISO 8601 UTC'),
+    rowsLoaded: z.int().min(0, 'must be >= 0').optional(),
+    duplicateOf: batchId.optional(),
+    code: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be a code')
+      .optional(),
+    summary: z.string(),
+    reasonKey: z.string().refine(isReasonKey, 'must be quarantine/…/reason.json').optional(),
+    warnings: z.array(z.string({ error: 'must be a code string' }).min(1, 'must be a code string')),
+  })
+  .superRefine(
+    (s, ctx) => {
+      if (s.duplicateOf !== undefined && s.status !== 'duplicate') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['duplicateOf'],
+          message: 'only a duplicate batch names the batch it duplicates',
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 /** Parse a status object (JSON text or bytes); every problem at once, as TerminalError STATUS_INVALID. */
 export function parseBatchStatus(input: string | Uint8Array): BatchStatus {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(typeof input === 'string' ? input : Buffer.from(input).toString('utf8'));
-  } catch (cause) {
-    throw new TerminalError(
-      'STATUS_NOT_JSON',
-      `batch status is not valid JSON: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  const r = new DocReader('STATUS');
-  const s = r.object(doc, '$', FIELDS);
-  if (s !== undefined && s.formatVersion !== 1) {
-    r.add('$.formatVersion', 'VERSION', 'must be 1 (this reader knows format v1 only)', s.formatVersion);
-  }
-  r.string(s, 'batchId', '$', { test: isBatchId, message: 'must be a batch id' });
-  r.string(s, 'kind', '$', { test: isKind, message: `must be one of ${BATCH_KINDS.join(', ')}` });
-  r.string(s, 'dataset', '$', { test: isDatasetName, message: 'must match ^[a-z][a-z0-9_]{0,47}$' });
-  r.string(s, 'status', '$', { test: isOutcome, message: `must be one of ${BATCH_OUTCOMES.join(', ')}` });
-  r.string(s, 'at', '$', { test: isIsoUtc, message: 'must be ISO 8601 UTC' });
-  r.string(s, 'summary', '$');
-  readOptional(r, s);
-  const warnings = r.array(s, 'warnings', '$');
-  warnings?.forEach((w, i) => {
-    if (typeof w !== 'string' || w.length === 0) r.add(`$.warnings[${i}]`, 'TYPE', 'must be a code string');
+  const doc = readJsonDocument(input, 'STATUS');
+  if (!doc.ok) throw new TerminalError('STATUS_NOT_JSON', `batch status is not valid JSON: ${doc.message}`);
+  const checked = checkWith(BatchStatusSchema, doc.value, 'STATUS', {
+    kinds: { FORMAT: 'VALUE', RANGE: 'VALUE' },
   });
-  if (r.problems.length > 0 || s === undefined) {
-    const list = r.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new TerminalError('STATUS_INVALID', `batch status is invalid: ${list}`, { problems: r.problems });
+  const problems = [...doc.problems, ...(checked.ok ? [] : checked.problems)];
+  if (problems.length > 0 || !checked.ok) {
+    const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new TerminalError('STATUS_INVALID', `batch status is invalid: ${list}`, { problems });
   }
-  return s as unknown as BatchStatus;
+  return checked.value satisfies BatchStatus;
 }
 
 /** Canonical JSON of a status (fixed key order, absent optionals omitted, trailing newline); validates it. */
@@ -107,25 +106,6 @@ export function formatBatchStatus(s: BatchStatus): string {
   return text;
 }
 
-function readOptional(r: DocReader, s: Record<string, unknown> | undefined): void {
-  if (s === undefined) return;
-  if (s.rowsLoaded !== undefined) {
-    r.integer(s, 'rowsLoaded', '$', { test: (n) => n >= 0, message: 'must be >= 0' });
-  }
-  if (s.duplicateOf !== undefined) {
-    r.string(s, 'duplicateOf', '$', { test: isBatchId, message: 'must be a batch id' });
-  }
-  if (s.code !== undefined) {
-    r.string(s, 'code', '$', { test: (c) => /^[A-Z][A-Z0-9_]{0,63}$/.test(c), message: 'must be a code' });
-  }
-  if (s.reasonKey !== undefined) {
-    r.string(s, 'reasonKey', '$', { test: isReasonKey, message: 'must be quarantine/…/reason.json' });
-  }
-  if (s.duplicateOf !== undefined && s.status !== 'duplicate') {
-    r.add('$.duplicateOf', 'VALUE', 'only a duplicate batch names the batch it duplicates');
-  }
-}
-
 function isReasonKey(key: string): boolean {
   try {
     const parsed = parseKey(key);
@@ -133,14 +113,6 @@ function isReasonKey(key: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isKind(value: string): boolean {
-  return (BATCH_KINDS as readonly string[]).includes(value);
-}
-
-function isOutcome(value: string): boolean {
-  return (BATCH_OUTCOMES as readonly string[]).includes(value);
 }
 
 function isIsoUtc(value: string): boolean {

@@ -1,37 +1,53 @@
+import { z } from 'zod';
 import { ConfigError, type Problem } from './errors.js';
+import { checkWith } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** How to read one key: a parser that returns the value or a message saying what is wrong. */
+/** How to read one key: a zod schema over the raw (trimmed, non-empty) string that yields the value. */
 export interface KeySpec<T> {
   required: boolean;
   default?: T;
   describe: string;
-  parse: (raw: string) => { ok: T } | { error: string };
+  schema: z.ZodType<T, string>;
 }
 
 export type Specs<C> = { [K in keyof C]: KeySpec<C[K]> & { env: string } };
 
-/** Read every key of `specs` from `env`; report every missing or invalid key at once (ConfigError). Pure. */
+/** Every kind of problem with a present value is CONFIG_INVALID; an absent required key is CONFIG_MISSING. */
+const KINDS = { REQUIRED: 'MISSING', TYPE: 'INVALID', FORMAT: 'INVALID', RANGE: 'INVALID', VALUE: 'INVALID' };
+
+/**
+ * Read every key of `specs` from `env` through one zod schema (core/schema.ts checkWith); report every missing
+ * or invalid key at once (ConfigError, each problem's path the variable's name). Pure.
+ */
 export function readConfig<C>(env: Env, specs: Specs<C>): C {
-  const problems: Problem[] = [];
-  const out: Partial<C> = {};
-  for (const field of Object.keys(specs) as (keyof C)[]) {
+  const fields = Object.keys(specs) as (keyof C)[];
+  const shape: Record<string, z.ZodType> = {};
+  const input: Record<string, string | undefined> = {};
+  for (const field of fields) {
     const spec = specs[field];
+    shape[spec.env] = spec.required ? spec.schema : spec.schema.optional();
     const raw = env[spec.env]?.trim();
-    if (raw === undefined || raw === '') {
-      if (spec.required)
-        problems.push({ code: 'CONFIG_MISSING', path: spec.env, message: `is required: ${spec.describe}` });
-      else out[field] = spec.default as C[keyof C];
-      continue;
-    }
-    const parsed = spec.parse(raw);
-    if ('error' in parsed)
-      problems.push({ code: 'CONFIG_INVALID', path: spec.env, message: parsed.error, value: raw });
-    else out[field] = parsed.ok;
+    input[spec.env] = raw === '' ? undefined : raw;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const checked = checkWith(z.object(shape), input, 'CONFIG', { kinds: KINDS });
+  if (!checked.ok) throw new ConfigError(checked.problems.map((p) => named(p, specs, fields)));
+  const values = checked.value as Record<string, unknown>;
+  const out: Partial<C> = {};
+  for (const field of fields) {
+    const spec = specs[field];
+    out[field] = (values[spec.env] ?? spec.default) as C[keyof C];
+  }
   return out as C;
+}
+
+/** `$.LEASE_SECONDS` → `LEASE_SECONDS`; a missing key says what it is for. */
+function named<C>(p: Problem, specs: Specs<C>, fields: (keyof C)[]): Problem {
+  const env = (p.path ?? '$').replace(/^\$\.?/, '');
+  if (p.code !== 'CONFIG_MISSING') return { ...p, path: env };
+  const spec = fields.map((f) => specs[f]).find((s) => s.env === env);
+  return { ...p, path: env, message: `is required: ${spec?.describe ?? env}` };
 }
 
 /** The environment variable names a spec set reads (what s.yaml must declare). */
@@ -40,7 +56,7 @@ export function envKeysOf<C>(specs: Specs<C>): string[] {
 }
 
 export function text(describe: string, required = true, fallback?: string): KeySpec<string> {
-  return { required, default: fallback, describe, parse: (raw) => ({ ok: raw }) } as KeySpec<string>;
+  return { required, default: fallback, describe, schema: z.string() } as KeySpec<string>;
 }
 
 export function url(
@@ -48,54 +64,42 @@ export function url(
   protocols: readonly string[],
   required = false,
 ): KeySpec<string | undefined> {
-  return {
-    required,
-    describe,
-    parse: (raw) => {
+  const schema = z.string().refine(
+    (raw) => {
       try {
-        const u = new URL(raw);
-        if (protocols.includes(u.protocol)) return { ok: raw };
+        return protocols.includes(new URL(raw).protocol);
       } catch {
-        // reported below
+        return false;
       }
-      return { error: `must be a ${protocols.join(' or ')}// URL` };
     },
-  };
+    `must be a ${protocols.join(' or ')}// URL`,
+  );
+  return { required, describe, schema };
 }
 
 export function oneOf<T extends string>(describe: string, values: readonly T[], fallback: T): KeySpec<T> {
-  return {
-    required: false,
-    default: fallback,
-    describe,
-    parse: (raw) =>
-      values.includes(raw as T) ? { ok: raw as T } : { error: `must be one of ${values.join(', ')}` },
-  };
+  const schema = z.string().refine((raw) => values.includes(raw as T), `must be one of ${values.join(', ')}`);
+  return { required: false, default: fallback, describe, schema: schema as unknown as z.ZodType<T, string> };
 }
 
 export function integer(describe: string, min: number, max: number, fallback: number): KeySpec<number> {
-  return {
-    required: false,
-    default: fallback,
-    describe,
-    parse: (raw) => {
-      const n = Number(raw);
-      return /^-?\d+$/.test(raw) && n >= min && n <= max
-        ? { ok: n }
-        : { error: `must be an integer in [${min}, ${max}]` };
-    },
-  };
+  const schema = z
+    .string()
+    .refine(
+      (raw) => /^-?\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max,
+      `must be an integer in [${min}, ${max}]`,
+    )
+    .transform(Number);
+  return { required: false, default: fallback, describe, schema };
 }
 
+const TRUE = ['true', '1', 'yes'];
+const FALSE = ['false', '0', 'no'];
+
 export function boolean(describe: string, fallback: boolean): KeySpec<boolean> {
-  return {
-    required: false,
-    default: fallback,
-    describe,
-    parse: (raw) => {
-      if (['true', '1', 'yes'].includes(raw.toLowerCase())) return { ok: true };
-      if (['false', '0', 'no'].includes(raw.toLowerCase())) return { ok: false };
-      return { error: 'must be true or false' };
-    },
-  };
+  const schema = z
+    .string()
+    .refine((raw) => [...TRUE, ...FALSE].includes(raw.toLowerCase()), 'must be true or false')
+    .transform((raw) => TRUE.includes(raw.toLowerCase()));
+  return { required: false, default: fallback, describe, schema };
 }

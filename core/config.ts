@@ -23,6 +23,10 @@ export interface FunctionConfig {
   unknownDataset: 'register' | 'reject';
   schemaContract: 'evolve' | 'freeze';
   leaseSeconds: number;
+  /** Distinct instruments one batch may hold (INSTRUMENT_LIMIT_EXCEEDED). */
+  maxInstruments: number;
+  /** Uncompressed ÷ compressed payload bytes a batch may reach (PAYLOAD_INFLATED_TOO_LARGE). */
+  maxInflateRatio: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -56,6 +60,14 @@ const SPECS: Specs<FunctionConfig> = {
   leaseSeconds: {
     env: 'LEASE_SECONDS',
     ...integer('how long a claim on a batch lasts without a heartbeat', 5, 3600, 120),
+  },
+  maxInstruments: {
+    env: 'MAX_INSTRUMENTS',
+    ...integer('distinct instrument codes one batch may hold', 1000, 10_000_000, 200_000),
+  },
+  maxInflateRatio: {
+    env: 'MAX_INFLATE_RATIO',
+    ...integer('uncompressed bytes per compressed payload byte a batch may reach', 10, 100_000, 500),
   },
   logLevel: {
     env: 'LOG_LEVEL',

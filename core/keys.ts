@@ -1,6 +1,6 @@
 import { isBatchId } from './batch-id.js';
 import { TerminalError } from './errors.js';
-import { isDatasetName } from './identifiers.js';
+import { DATASET_PATTERN, HISTORY_SEPARATOR, isDatasetName } from './identifiers.js';
 
 /**
  * Object-key layout (a typed contract with parse/format, after dlt's file names):
@@ -85,6 +85,10 @@ export function checkKeySyntax(key: string): void {
 
 function toRef(key: string, kind?: string, dataset?: string, batchId?: string): BatchRef {
   if (!BATCH_KINDS.includes(kind as BatchKind)) throw invalid(key, `unknown kind ${kind}`);
+  if (dataset !== undefined && DATASET_PATTERN.test(dataset) && dataset.includes(HISTORY_SEPARATOR)) {
+    const why = `dataset name ${dataset} contains "${HISTORY_SEPARATOR}", the history table's separator`;
+    throw invalid(key, why, 'KEY_DATASET_SEPARATOR');
+  }
   if (dataset === undefined || !isDatasetName(dataset)) throw invalid(key, `invalid dataset name ${dataset}`);
   if (batchId === undefined || !isBatchId(batchId)) throw invalid(key, `invalid batch id ${batchId}`);
   return { kind: kind as BatchKind, dataset, batchId };
@@ -95,6 +99,10 @@ function checkRef(ref: BatchRef): void {
   toRef(label, ref.kind, ref.dataset, ref.batchId);
 }
 
-function invalid(key: string, why: string): TerminalError {
-  return new TerminalError('KEY_INVALID', `object key ${JSON.stringify(key)}: ${why}`);
+/** KEY_INVALID; `rule` names the broken rule when it has a code of its own (problems[0].code). */
+function invalid(key: string, why: string, rule = 'KEY_INVALID'): TerminalError {
+  const message = `object key ${JSON.stringify(key)}: ${why}`;
+  return new TerminalError('KEY_INVALID', message, {
+    problems: [{ code: rule, message: why, value: key.slice(0, 80) }],
+  });
 }

@@ -7,7 +7,7 @@ import type { InvocationRecord } from './fc/invocation.js';
 import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
 import { mnsSubscribe } from './mns/request.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
-import { type OssServer, startOssServer } from './oss/server.js';
+import { type OssServer, type OssServerOptions, startOssServer } from './oss/server.js';
 
 /**
  * The embedded cloud in one call: OSS server, MNS server (alert topic + an inbox queue subscribed to it)
@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   log?: (line: string, fn: string) => void;
   logger?: Logger;
   onInvokeStart?: (record: InvocationRecord) => void;
+  /** Test hook for the OSS server (fault injection, a stalled GetObject body): see local/oss/server.ts. */
+  ossIntercept?: OssServerOptions['intercept'];
 }
 
 export interface LocalStack {
@@ -80,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     root: join(o.stateDir, 'oss'),
     port: o.ossPort,
     buckets: [o.bucket],
+    intercept: options.ossIntercept,
   });
   let mns: MnsServer | undefined;
   try {

@@ -48,6 +48,9 @@ describe('npm run demo', () => {
       '✓ its reason.json is in quarantine/ and names DUPLICATE_KEY',
       '✓ the row count is unchanged',
       '✓ the subscriber received exactly one error alert, DUPLICATE_KEY, for the broken batch',
+      '✓ the experiments batch is loaded',
+      '✓ the run summary has its IC and the config it trained with',
+      '✓ its artifacts are in OSS, listed with size and SHA-256',
       'demo ok: every claim above held',
     ]) {
       expect(output).toContain(line);

@@ -11,6 +11,12 @@ export function sqlType(type: ColumnSpec['type']): string {
   return type === 'float64' ? 'DOUBLE' : 'FLOAT';
 }
 
+/** What ensureFactorTables changed: the tables it created and the columns it added to each other table. */
+export interface TableChanges {
+  created: string[];
+  added: { table: string; columns: ColumnSpec[] }[];
+}
+
 /**
  * Make sure a factor dataset's table and its history table exist with at least `columns`
  * (ALTER TABLE ADD COLUMN for the missing ones). Idempotent, so a crash half-way is healed by the next batch.
@@ -20,9 +26,11 @@ export async function ensureFactorTables(
   db: Queryable,
   dataset: string,
   columns: readonly ColumnSpec[],
-): Promise<void> {
+): Promise<TableChanges> {
   const table = factorTableName(dataset);
   const history = historyTableName(dataset);
+  const existing = new Set(await existingTables(db, [table, history]));
+  const created = [table, history].filter((t) => !existing.has(t));
   const values = columns.map((c) => `${quoteId(c.name)} ${sqlType(c.type)} NULL`);
   await execute(
     db,
@@ -48,20 +56,102 @@ export async function ensureFactorTables(
        KEY ix_superseded_by (superseded_by)
      ) ${TABLE_OPTIONS}`,
   );
-  await addMissingColumns(db, table, columns);
-  await addMissingColumns(db, history, columns);
+  const added: TableChanges['added'] = [];
+  for (const t of [table, history]) {
+    const missing = await addMissingColumns(db, t, columns);
+    if (missing.length > 0 && !created.includes(t)) added.push({ table: t, columns: missing });
+  }
+  return { created, added };
+}
+
+/** Take back what ensureFactorTables changed for a batch that did not commit: drop its tables or columns. */
+export async function undoTableChanges(db: Queryable, changes: TableChanges): Promise<void> {
+  for (const table of changes.created) await execute(db, `DROP TABLE IF EXISTS ${quoteId(table)}`);
+  for (const { table, columns } of changes.added) {
+    await dropColumns(
+      db,
+      [table],
+      columns.map((c) => c.name),
+    );
+  }
+}
+
+/** True when the change did anything. */
+export function changedTables(changes: TableChanges): boolean {
+  return changes.created.length > 0 || changes.added.length > 0;
+}
+
+/** Drop the named columns from each of `tables` that has them. */
+export async function dropColumns(db: Queryable, tables: readonly string[], names: readonly string[]) {
+  if (names.length === 0) return;
+  for (const table of tables) {
+    const present = new Set((await tableColumns(db, table)).map(columnKey));
+    const drops = names.filter((n) => present.has(columnKey(n)));
+    if (drops.length === 0) continue;
+    const sql = drops.map((n) => `DROP COLUMN ${quoteId(n)}`).join(', ');
+    // Instant where the server can (MariaDB 10.4+, MySQL 8.0.29+): no table rebuild, which a table at InnoDB's
+    // row-size limit (the very case being taken back) may not survive; else the server's default algorithm.
+    await execute(db, `ALTER TABLE ${quoteId(table)} ${sql}, ALGORITHM=INSTANT`).catch(() =>
+      execute(db, `ALTER TABLE ${quoteId(table)} ${sql}`),
+    );
+  }
+}
+
+/** The value type of each float column of a table, by column key (float32 = FLOAT, float64 = DOUBLE). */
+export async function floatColumnTypes(
+  db: Queryable,
+  table: string,
+): Promise<Map<string, ColumnSpec['type']>> {
+  const rows = await selectRows(
+    db,
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND DATA_TYPE IN ('float', 'double')`,
+    [table],
+  );
+  return new Map(rows.map((r) => [columnKey(String(r.name)), r.type === 'double' ? 'float64' : 'float32']));
+}
+
+/** True when any row of `table` has a value in `column`. */
+export async function columnHasValues(db: Queryable, table: string, column: string): Promise<boolean> {
+  const sql = `SELECT 1 AS x FROM ${quoteId(table)} WHERE ${quoteId(column)} IS NOT NULL LIMIT 1`;
+  return (await selectRows(db, sql)).length > 0;
+}
+
+/** Drop a dataset's tables (leftovers of a registration that never committed: empty, see ingest's schema). */
+export async function dropFactorTables(db: Queryable, dataset: string): Promise<void> {
+  for (const table of [factorTableName(dataset), historyTableName(dataset)]) {
+    await execute(db, `DROP TABLE IF EXISTS ${quoteId(table)}`);
+  }
+}
+
+/** Which of `tables` exist in the current database. */
+export async function existingTables(db: Queryable, tables: readonly string[]): Promise<string[]> {
+  const rows = await selectRows(
+    db,
+    `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`,
+    [tables],
+  );
+  return rows.map((r) => String(r.name));
+}
+
+/** True when a table holds at least one row (committed, as this session sees it). */
+export async function tableHasRows(db: Queryable, table: string): Promise<boolean> {
+  const rows = await selectRows(db, `SELECT 1 AS x FROM ${quoteId(table)} LIMIT 1`);
+  return rows.length > 0;
 }
 
 async function addMissingColumns(
   db: Queryable,
   table: string,
   columns: readonly ColumnSpec[],
-): Promise<void> {
+): Promise<ColumnSpec[]> {
   const existing = new Set((await tableColumns(db, table)).map(columnKey));
   const missing = columns.filter((c) => !existing.has(columnKey(c.name)));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return [];
   const adds = missing.map((c) => `ADD COLUMN ${quoteId(c.name)} ${sqlType(c.type)} NULL`).join(', ');
   await execute(db, `ALTER TABLE ${quoteId(table)} ${adds}`);
+  return missing;
 }
 
 /** Column names of a table in the current database, in table order. */

@@ -1,5 +1,6 @@
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import type { ParsedRow } from '../../core/csv/index.js';
+import { TransientError } from '../../core/errors.js';
 import { translateMysqlError } from './errors.js';
 import { quoteId } from './pool.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
@@ -22,6 +23,8 @@ export class InsertSink implements RowSink {
   private rows: unknown[][] = [];
   private bytes = 0;
   private stopped = false;
+  /** Stops watching the connection (the socket outlives the sink in the pool). */
+  private unwatch = () => {};
   private readonly prefix: string;
   private readonly fixed: unknown[];
   private readonly rowValues: LoadTarget['rowValues'];
@@ -38,6 +41,22 @@ export class InsertSink implements RowSink {
     this.perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PLACEHOLDERS / columns.length)));
   }
 
+  /** Between statements nothing is in flight: a closed connection is noticed by its socket. */
+  onFailure(listener: (error: unknown) => void): void {
+    const socket = (this.conn as unknown as { connection?: { stream?: NodeJS.EventEmitter } }).connection
+      ?.stream;
+    if (socket === undefined) return;
+    const closed = () => {
+      if (!this.stopped) {
+        listener(
+          new TransientError('MYSQL_UNAVAILABLE', 'the MySQL connection closed while rows were loading'),
+        );
+      }
+    };
+    socket.once('close', closed);
+    this.unwatch = () => socket.off('close', closed);
+  }
+
   add(row: ParsedRow, line: Buffer): void {
     if (this.stopped) return;
     this.rows.push(this.rowValues(row));
@@ -50,13 +69,18 @@ export class InsertSink implements RowSink {
   }
 
   async end(): Promise<number> {
-    await this.flush();
-    return this.taken;
+    try {
+      await this.flush();
+      return this.taken;
+    } finally {
+      this.unwatch();
+    }
   }
 
   async abort(): Promise<void> {
     this.stopped = true;
     this.rows = [];
+    this.unwatch();
   }
 
   private async flush(): Promise<void> {

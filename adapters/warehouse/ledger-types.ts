@@ -37,6 +37,10 @@ export interface LedgerRow {
   warnings: string[];
   dateEnd: string | null;
   finishedAt: string | null;
+  /** The payload the ledger settled, as its manifest declared it (null when the manifest was unreadable). */
+  contentSha256: string | null;
+  payloadCrc64: string | null;
+  payloadBytes: number | null;
 }
 
 /** The outcome of a claim. */
@@ -45,14 +49,14 @@ export type Claim =
   | { kind: 'claimed'; attempt: number; takenOverFrom?: string }
   /** Final already: a redelivery; only housekeeping is left. */
   | { kind: 'settled'; row: LedgerRow }
-  /** Another owner holds a live lease: step aside. */
-  | { kind: 'in_progress'; owner: string; expiresAt: string }
+  /** Another owner holds a live lease (for `remainingMs` more, by the database clock): step aside. */
+  | { kind: 'in_progress'; owner: string; expiresAt: string; remainingMs: number }
   /** The batch id is taken by another kind or dataset. */
   | { kind: 'conflict'; row: LedgerRow };
 
 export const ROW_COLUMNS =
   'batch_id, kind, dataset, status, attempts, lease_owner, rows_loaded, duplicate_of, restates_batch_id, ' +
-  'error_code, summary, warnings, date_end, finished_at';
+  'error_code, summary, warnings, date_end, finished_at, content_sha256, payload_crc64, payload_bytes';
 
 /** Map a SELECT of ROW_COLUMNS to a LedgerRow. */
 export function toLedgerRow(r: RowDataPacket): LedgerRow {
@@ -71,6 +75,9 @@ export function toLedgerRow(r: RowDataPacket): LedgerRow {
     warnings: parseWarnings(r.warnings),
     dateEnd: r.date_end ?? null,
     finishedAt: r.finished_at ?? null,
+    contentSha256: r.content_sha256 ?? null,
+    payloadCrc64: r.payload_crc64 ?? null,
+    payloadBytes: r.payload_bytes === null || r.payload_bytes === undefined ? null : Number(r.payload_bytes),
   };
 }
 

@@ -72,7 +72,8 @@ export class Ledger {
   ): Promise<Claim> {
     const [r] = await selectRows(
       conn,
-      `SELECT ${ROW_COLUMNS}, lease_expires_at, lease_expires_at <= ${NOW} AS expired
+      `SELECT ${ROW_COLUMNS}, lease_expires_at, lease_expires_at <= ${NOW} AS expired,
+              TIMESTAMPDIFF(MICROSECOND, ${NOW}, lease_expires_at) AS remaining_us
          FROM batches WHERE batch_id = ? FOR UPDATE`,
       [facts.batchId],
     );
@@ -82,7 +83,10 @@ export class Ledger {
     if (SETTLED.includes(row.status)) return { kind: 'settled', row };
     const previous = row.leaseOwner ?? '';
     const dead = row.status === 'failed' || Number(r.expired) === 1 || sameRequest(previous, owner);
-    if (!dead) return { kind: 'in_progress', owner: previous, expiresAt: String(r.lease_expires_at) };
+    if (!dead) {
+      const remainingMs = Math.max(0, Math.ceil(Number(r.remaining_us ?? 0) / 1000));
+      return { kind: 'in_progress', owner: previous, expiresAt: String(r.lease_expires_at), remainingMs };
+    }
     const attempt = row.attempts + 1;
     await execute(
       conn,

@@ -35,6 +35,7 @@ export class LoadDataSink implements RowSink {
   private stopping: Promise<void> | undefined;
   private failure: unknown;
   private wakers: Array<() => void> = [];
+  private failureListeners: Array<(error: unknown) => void> = [];
   /** Settles when the server asked for the file ('streaming') or the statement failed before ('failed'). */
   private readonly opening: Promise<'streaming' | 'failed'>;
   private announce: (outcome: 'streaming' | 'failed') => void = () => {};
@@ -87,6 +88,11 @@ export class LoadDataSink implements RowSink {
     );
   }
 
+  onFailure(listener: (error: unknown) => void): void {
+    if (this.failure !== undefined) listener(translateMysqlError(this.failure, 'LOAD DATA'));
+    else this.failureListeners.push(listener);
+  }
+
   async ready(): Promise<void> {
     for (;;) {
       if (this.stopped !== undefined) return;
@@ -135,7 +141,11 @@ export class LoadDataSink implements RowSink {
       });
       return result.affectedRows;
     } catch (error) {
-      if (this.stopped === undefined) this.failure = error;
+      if (this.stopped === undefined) {
+        this.failure = error;
+        const translated = translateMysqlError(error, 'LOAD DATA');
+        for (const listener of this.failureListeners.splice(0)) listener(translated);
+      }
       throw error;
     } finally {
       this.announce('failed'); // no-op once the server asked for the file

@@ -84,27 +84,40 @@ export async function recordColumns(
 }
 
 /**
- * Run `work` holding the per-dataset DDL lock (GET_LOCK is per connection, so `db` must be one connection):
- * CREATE/ALTER commit implicitly in MySQL, so they happen before the load transaction, one batch at a time.
+ * Take the per-dataset DDL lock on `db` (one connection: GET_LOCK belongs to its session, and survives its
+ * transactions). CREATE/ALTER commit implicitly in MySQL, so they run before the load transaction; a batch that
+ * changes the schema keeps the lock until it commits or has taken its changes back (docs/ingest.md).
  */
-export async function withDatasetLock<T>(
-  db: Queryable,
-  dataset: string,
-  timeoutSeconds: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  const name = `qlib_ddl:${dataset}`;
-  const [row] = await selectRows(db, 'SELECT GET_LOCK(?, ?) AS got', [name, timeoutSeconds]);
+export async function lockDataset(db: Queryable, dataset: string, timeoutSeconds: number): Promise<void> {
+  const [row] = await selectRows(db, 'SELECT GET_LOCK(?, ?) AS got', [lockName(dataset), timeoutSeconds]);
   if (Number(row?.got) !== 1) {
     throw new TransientError(
       'DDL_LOCK_TIMEOUT',
       `another batch holds the schema lock of ${dataset} for over ${timeoutSeconds} s`,
     );
   }
-  try {
-    return await work();
-  } finally {
-    // A dead connection has released the lock with its session; do not hide the error that killed it.
-    await selectRows(db, 'SELECT RELEASE_LOCK(?) AS released', [name]).catch(() => undefined);
-  }
+}
+
+/** Release the DDL lock; a dead connection released it with its session (nothing to hide the error that killed it). */
+export async function unlockDataset(db: Queryable, dataset: string): Promise<void> {
+  await selectRows(db, 'SELECT RELEASE_LOCK(?) AS released', [lockName(dataset)]).catch(() => undefined);
+}
+
+/**
+ * The other datasets that own `dataset`'s table or history table: by the registry's table_name, or because
+ * their own history table has that name (datasets registered before names with "__" were refused).
+ */
+export async function tableOwners(db: Queryable, dataset: string): Promise<string[]> {
+  const names = [factorTableName(dataset), historyTableName(dataset)];
+  const rows = await selectRows(
+    db,
+    `SELECT dataset FROM datasets
+      WHERE dataset <> ? AND (table_name IN (?) OR CONCAT('f_', dataset, '__history') IN (?))`,
+    [dataset, names, names],
+  );
+  return rows.map((r) => String(r.dataset));
+}
+
+function lockName(dataset: string): string {
+  return `qlib_ddl:${dataset}`;
 }

@@ -14,10 +14,18 @@ export interface Predecessor {
   rows: number;
 }
 
+/** What a restatement replaced: the batches (most recent first) and the days it deleted. */
+export interface Replaced {
+  predecessors: Predecessor[];
+  /** The dates the table held in the scope, ascending: the batch must bring rows for each (DATE_MISSING). */
+  days: string[];
+}
+
 /**
  * Inside the load transaction, before the new rows go in: find the batches that loaded rows in the scope's
  * dates, keep those rows in `<table>__history` (factors) and delete them. Readers keep seeing the old rows
- * (InnoDB MVCC) until the load commits. Returns the predecessors, most recent first.
+ * (InnoDB MVCC) until the load commits. The first read locks what it reads (FOR UPDATE), so the days it reports
+ * are exactly the days the DELETE removes, whatever other transactions do meanwhile.
  *
  * The predecessors' loaded_contents rows go too: "identical content" means identical to what the table holds
  * now, and a replaced batch's bytes no longer are. Pushing them again (A, then B, then A's bytes under a new id)
@@ -27,15 +35,21 @@ export async function replaceScope(
   conn: PoolConnection,
   scope: ReplaceScope,
   batchId: string,
-): Promise<Predecessor[]> {
+): Promise<Replaced> {
   const { table, where, params } = scopeSql(scope);
   const rows = await selectRows(
     conn,
-    `SELECT batch_id, COUNT(*) AS n FROM ${quoteId(table)} WHERE ${where} GROUP BY batch_id ORDER BY batch_id DESC`,
+    `SELECT trade_date, batch_id, COUNT(*) AS n FROM ${quoteId(table)} WHERE ${where}
+      GROUP BY trade_date, batch_id FOR UPDATE`,
     params,
   );
-  const predecessors = rows.map((r) => ({ batchId: String(r.batch_id), rows: Number(r.n) }));
-  if (predecessors.length === 0) return predecessors;
+  const byBatch = new Map<string, number>();
+  for (const r of rows) byBatch.set(String(r.batch_id), (byBatch.get(String(r.batch_id)) ?? 0) + Number(r.n));
+  const predecessors = [...byBatch.entries()]
+    .map(([id, n]) => ({ batchId: id, rows: n }))
+    .sort((a, b) => (a.batchId < b.batchId ? 1 : a.batchId > b.batchId ? -1 : 0));
+  const days = [...new Set(rows.map((r) => String(r.trade_date)))].sort();
+  if (predecessors.length === 0) return { predecessors, days };
   if (scope.kind === 'factors') {
     const columns = ['trade_date', 'instrument', ...scope.columns, 'batch_id'].map(quoteId).join(', ');
     await execute(
@@ -50,7 +64,7 @@ export async function replaceScope(
     scope.kind === 'factors' ? scope.dataset : scope.calendar,
     predecessors.map((p) => p.batchId),
   ]);
-  return predecessors;
+  return { predecessors, days };
 }
 
 function scopeSql(scope: ReplaceScope): { table: string; where: string; params: unknown[] } {

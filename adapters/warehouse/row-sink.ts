@@ -16,6 +16,11 @@ export interface RowSink {
   abort(reason: Error): Promise<void>;
   /** Rows handed to the database so far. */
   readonly rowsSent: number;
+  /**
+   * Be told at once when the sink fails on its own (its statement failed, its connection closed) while nobody
+   * is waiting on it: the caller stops reading the payload instead of waiting for the next chunk.
+   */
+  onFailure(listener: (error: unknown) => void): void;
 }
 
 /** Where one batch's rows land: the table, the payload fields' columns, and the columns every row shares. */

@@ -17,6 +17,8 @@ export interface BuildProgress {
 export interface BuildOptions {
   spoolDir: string;
   policy: QualityPolicy;
+  /** Today (UTC, YYYY-MM-DD): rows dated later than the next day are refused (DATE_IN_FUTURE). */
+  today?: string;
   onProgress?: (progress: BuildProgress) => void;
 }
 
@@ -46,7 +48,10 @@ export async function buildPayload(source: BatchSource, options: BuildOptions): 
     columns,
     rowCount: 0,
   };
-  const context = source.calendar === undefined ? {} : { calendar: source.calendar };
+  const context = {
+    ...(source.calendar === undefined ? {} : { calendar: source.calendar }),
+    ...(options.today === undefined ? {} : { today: options.today }),
+  };
   const inspector = new BatchInspector(claim, options.policy, context);
   const file = new PayloadFile(options.spoolDir);
   const writer = new CsvRowWriter(layout);
@@ -58,8 +63,10 @@ export async function buildPayload(source: BatchSource, options: BuildOptions): 
     else await writeCalendar(source, sink);
     await file.write(writer.take());
     const digest = await file.finish();
-    // The claim's row count is what the manifest will say: the rows actually written.
+    // The claim's row count and range are what the manifest will say: the rows actually written, their span
+    // (every trading day of it must have rows: DATE_MISSING).
     claim.rowCount = writer.rows;
+    claim.dateRange = span.range() ?? claim.dateRange;
     return {
       path: file.path,
       digest,

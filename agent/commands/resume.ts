@@ -13,7 +13,7 @@ import { contextFor } from '../wiring.js';
 const HELP = `
 A batch stays in the journal as built or uploading when the agent was killed, the
 machine lost power or OSS could not be reached. resume finishes each one: a multipart
-upload continues from its checkpoint without re-sending finished parts, the payload's
+upload continues from its journaled parts without re-sending them, the payload's
 CRC-64 is checked, and the manifest goes last. push does the same before its own batch.
 
 Before a batch that was tried before goes again, the cloud is asked whether it already has it

@@ -7,23 +7,15 @@
  * A version newer than this agent knows is left alone (reported as unreadable, never rewritten).
  */
 import { z } from 'zod';
-import { formatProblems } from '../../core/errors.js';
-import { checkWith } from '../../core/schema.js';
 
 export const JOURNAL_FORMAT_VERSION = 2;
 
 /** The `multipart` field of a v2 entry. */
-const MULTIPART = z.strictObject({
+export const MultipartSchema = z.strictObject({
   uploadId: z.string().min(1),
   partSize: z.int().positive(),
   doneParts: z.array(z.strictObject({ number: z.int().min(1).max(10_000), etag: z.string() })),
 });
-
-/** Throws (a message for the entry's JOURNAL_CORRUPT error) unless `value` is a multipart state. */
-export function checkMultipart(value: unknown): void {
-  const checked = checkWith(MULTIPART, value, 'JOURNAL_MULTIPART');
-  if (!checked.ok) throw new Error(formatProblems('multipart', checked.problems).replace(/\n\s*/g, ' '));
-}
 
 /** The entry document in the current format (a copy when it had to change). */
 export function migrateEntry(doc: unknown): unknown {

@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import type { MultipartState } from '../../adapters/object-store/file-upload.js';
-import { type BatchStatus, parseBatchStatus } from '../../core/batch-status.js';
-import { TerminalError } from '../../core/errors.js';
-import { formatManifest, type ManifestV1, parseManifest } from '../../core/manifest.js';
-import { checkMultipart, JOURNAL_FORMAT_VERSION, migrateEntry } from './entry-migration.js';
+import { type BatchStatus, BatchStatusSchema } from '../../core/batch-status.js';
+import { type Problem, TerminalError } from '../../core/errors.js';
+import { readJsonDocument } from '../../core/json-document.js';
+import { formatManifest, ManifestSchema, type ManifestV1 } from '../../core/manifest.js';
+import { checkWith } from '../../core/schema.js';
+import { JOURNAL_FORMAT_VERSION, MultipartSchema, migrateEntry } from './entry-migration.js';
 
 /**
  * A batch's life on the research server: built (payload spooled) → uploading (multipart state kept
@@ -35,42 +38,54 @@ export interface JournalEntry {
   cloud?: BatchStatus;
 }
 
+/** A journal file as a zod schema; fields this version does not know are kept (core/schema.ts checkWith). */
+const JournalEntrySchema = z
+  .looseObject({
+    formatVersion: z.literal(JOURNAL_FORMAT_VERSION, {
+      error: `must be 1 to ${JOURNAL_FORMAT_VERSION} (a format this qlib-sync reads)`,
+    }),
+    state: z.enum(JOURNAL_STATES, { error: `must be one of ${JOURNAL_STATES.join(', ')}` }),
+    manifest: ManifestSchema,
+    spoolPath: z.string().optional(),
+    multipart: MultipartSchema.optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    uploadedAt: z.string().optional(),
+    attempts: z.int().min(0).optional(),
+    lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+    cloud: BatchStatusSchema.optional(),
+  })
+  .superRefine(
+    (entry, ctx) => {
+      // Runs whatever else is wrong (values may be raw): a pending batch without its spool cannot resume.
+      const pending = (PENDING_STATES as readonly unknown[]).includes(entry.state);
+      if (pending && typeof entry.spoolPath !== 'string') {
+        const message = `a ${entry.state} batch needs its spoolPath`;
+        ctx.addIssue({ code: 'custom', path: ['spoolPath'], message });
+      }
+    },
+    { when: () => true },
+  );
+
 /** Parse a journal file; anything inconsistent is TerminalError JOURNAL_CORRUPT (doctor reports it). */
 export function parseJournalEntry(text: string, file: string): JournalEntry {
-  try {
-    const doc = migrateEntry(JSON.parse(text)) as Partial<JournalEntry>;
-    if (doc === null || typeof doc !== 'object') throw new Error('not a journal entry');
-    if (doc.formatVersion !== JOURNAL_FORMAT_VERSION) {
-      throw new Error(
-        `format ${doc.formatVersion} is not one this qlib-sync reads (1 to ${JOURNAL_FORMAT_VERSION})`,
-      );
-    }
-    if (!JOURNAL_STATES.includes(doc.state as JournalState)) throw new Error(`unknown state ${doc.state}`);
-    const manifest = parseManifest(JSON.stringify(doc.manifest));
-    if (`${manifest.batchId}.json` !== file.split('/').at(-1))
-      throw new Error('file name and batch id differ');
-    if (PENDING_STATES.includes(doc.state as JournalState) && typeof doc.spoolPath !== 'string') {
-      throw new Error(`a ${doc.state} batch needs its spoolPath`);
-    }
-    if (doc.cloud !== undefined) parseBatchStatus(JSON.stringify(doc.cloud));
-    if (doc.multipart !== undefined) checkMultipart(doc.multipart);
-    if (typeof doc.createdAt !== 'string' || typeof doc.updatedAt !== 'string')
-      throw new Error('timestamps missing');
-    return {
-      ...(doc as JournalEntry),
-      manifest,
-      attempts: typeof doc.attempts === 'number' ? doc.attempts : 0,
-    };
-  } catch (cause) {
-    throw new TerminalError(
-      'JOURNAL_CORRUPT',
-      `journal file ${file} is corrupt: ${(cause as Error).message}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
+  const corrupt = (why: string, problems: Problem[] = []) =>
+    new TerminalError('JOURNAL_CORRUPT', `journal file ${file} is corrupt: ${why}`, {
+      problems,
+      details: { file },
+    });
+  const doc = readJsonDocument(text, 'JOURNAL');
+  if (!doc.ok) throw corrupt(doc.message);
+  // Older formats first become the current one (entry-migration.ts), then the one schema checks it.
+  const checked = checkWith(JournalEntrySchema, migrateEntry(doc.value), 'JOURNAL');
+  const problems = [...doc.problems, ...(checked.ok ? [] : checked.problems)];
+  if (problems.length > 0 || !checked.ok) {
+    throw corrupt(problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
   }
+  const entry = checked.value;
+  if (`${entry.manifest.batchId}.json` !== file.split('/').at(-1))
+    throw corrupt('file name and batch id differ');
+  return { ...entry, attempts: entry.attempts ?? 0 } as JournalEntry;
 }
 
 /** Pretty JSON with the manifest in its canonical key order. */

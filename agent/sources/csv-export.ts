@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type CsvError, parse } from 'csv-parse';
-import { isValidInstrument } from '../../core/csv/index.js';
+import { canonicalInstrument, isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import {
   columnSpecs,
@@ -138,7 +138,7 @@ function readRow(
     }
     values[c] = v as number;
   }
-  table.add(date, instrument, values);
+  table.add(date, canonicalInstrument(instrument), values);
 }
 
 /** A value that is not a number, or a finite number beyond float32 (it would become infinite). */

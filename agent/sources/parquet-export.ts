@@ -6,7 +6,7 @@ import {
   parquetMetadataAsync,
   parquetRead,
 } from 'hyparquet';
-import { isValidInstrument } from '../../core/csv/index.js';
+import { canonicalInstrument, isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import { tableSource, valueProblem } from './csv-export.js';
 import { columnSpecs, type ExportOptions, exportDate, selectColumns } from './export-columns.js';
@@ -124,7 +124,7 @@ function addRow(
     }
     values[c] = v;
   }
-  table.add(date, instrument, values);
+  table.add(date, canonicalInstrument(instrument), values);
 }
 
 /** A pandas timestamp (hyparquet gives a Date for TIMESTAMP columns) at midnight → `YYYY-MM-DD`. */

@@ -1,3 +1,4 @@
+import { canonicalInstrument, featureDirName, instrumentOfFeatureDir } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import { columnKey, isColumnName } from '../../core/identifiers.js';
 import { type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
@@ -28,28 +29,29 @@ export function planInstruments(
     const table = readInstruments(options.root, selection.market);
     const listed: PlannedInstrument[] = [...table.keys()].map((symbol) => ({
       symbol,
-      dir: dirs.get(symbol.toLowerCase()),
+      dir: dirs.get(featureDirName(symbol)),
       memberships: mergeRanges(
         (table.get(symbol) ?? []).map(([a, b]) => [lowerBound(calendar, a), upperIndex(calendar, b)]),
       ),
     }));
     const extra = options.includeUnlisted ? unlistedDirs(table, dirs) : [];
     const unlisted = extra.map((name) => ({
-      symbol: name.toUpperCase(),
+      symbol: instrumentOfFeatureDir(name),
       dir: dirs.get(name),
       memberships: undefined,
     }));
     return [...listed, ...unlisted].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
-  const symbols = [...new Set(selection.instruments)].sort();
-  const missing = symbols.filter((s) => !dirs.has(s.toLowerCase()));
+  // sh600000 and SH600000 are one instrument (core/csv canonicalInstrument): asked twice, read once.
+  const symbols = [...new Set(selection.instruments.map(canonicalInstrument))].sort();
+  const missing = symbols.filter((s) => !dirs.has(featureDirName(s)));
   if (missing.length > 0) {
     throw new TerminalError(
       'QLIB_INSTRUMENT_NOT_FOUND',
       `no feature directory under ${options.root}/features for: ${missing.slice(0, 10).join(', ')}`,
     );
   }
-  return symbols.map((symbol) => ({ symbol, dir: dirs.get(symbol.toLowerCase()), memberships: undefined }));
+  return symbols.map((symbol) => ({ symbol, dir: dirs.get(featureDirName(symbol)), memberships: undefined }));
 }
 
 /** Feature directories (lower-case names) whose instrument the market file does not list. */
@@ -57,7 +59,7 @@ export function unlistedDirs(
   table: ReadonlyMap<string, unknown>,
   dirs: ReadonlyMap<string, string>,
 ): string[] {
-  const listed = new Set([...table.keys()].map((symbol) => symbol.toLowerCase()));
+  const listed = new Set([...table.keys()].map(featureDirName));
   return [...dirs.keys()].filter((name) => !listed.has(name)).sort();
 }
 

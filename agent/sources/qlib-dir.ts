@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isValidDate } from '../../core/csv/index.js';
+import { canonicalInstrument, isValidDate } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 
 /**
@@ -42,7 +42,7 @@ export function readCalendar(root: string): string[] {
   return dates;
 }
 
-/** instruments/<market>.txt: SYMBOL \t start \t end per line, several lines per symbol allowed. */
+/** instruments/<market>.txt: SYMBOL \t start \t end per line, several lines per symbol allowed; symbols canonical. */
 export function readInstruments(root: string, market: string): Map<string, Intervals> {
   const path = join(root, 'instruments', `${market}.txt`);
   if (!/^[A-Za-z0-9_.-]+$/.test(market) || !existsSync(path)) {
@@ -57,7 +57,9 @@ export function readInstruments(root: string, market: string): Map<string, Inter
     const parts = text.split('\t');
     if (parts.length !== 3)
       throw badLine('QLIB_INSTRUMENTS', path, line, 'expected SYMBOL<TAB>start<TAB>end');
-    const [symbol, from, to] = parts.map((p) => p.trim()) as [string, string, string];
+    const [raw, from, to] = parts.map((p) => p.trim()) as [string, string, string];
+    // qlib writes symbols upper-case; another spelling of one code is the same instrument (canonicalInstrument).
+    const symbol = canonicalInstrument(raw);
     const start = from.slice(0, 10);
     const end = to.slice(0, 10);
     if (!isValidDate(start) || !isValidDate(end) || start > end) {

@@ -3,6 +3,13 @@ import { TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ManifestV1 } from '../../core/manifest.js';
 
+/** What an object must be once stored: a manifest's payload, or a run's artifact. */
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  crc64: string;
+}
+
 /** How a stored payload differs from the manifest: OSS's CRC-64, or (a store without one) its size. */
 export type StoredFault = { kind: 'crc'; got: string } | { kind: 'size'; got: number | undefined };
 
@@ -13,7 +20,7 @@ export type StoredFault = { kind: 'crc'; got: string } | { kind: 'size'; got: nu
  * hashes the stored bytes (SHA-256) before it loads them (docs/ingest.md). Undefined when it passes.
  */
 export async function checkStored(
-  payload: ManifestV1['payload'],
+  payload: StoredObject,
   reported: string | undefined,
   head: () => Promise<ObjectInfo | undefined>,
   logger: Logger,

@@ -1,5 +1,5 @@
 import { DateTextCache, isValidDateBytes } from './date.js';
-import { isInstrumentByte, MAX_INSTRUMENT_LENGTH } from './instrument.js';
+import { canonicalInstrument, canonicalLine, isInstrumentByte, MAX_INSTRUMENT_LENGTH } from './instrument.js';
 import { RowDecoder } from './row-decoder.js';
 import { RowEncoder } from './row-encoder.js';
 import type { ColumnType, CsvLayout, CsvProblem, InfPolicy, ParsedRow } from './types.js';
@@ -66,9 +66,9 @@ export class FastRowDecoder {
     const rewrite = this.readValues(buf, pos, end, values);
     if (rewrite < 0) return undefined;
     const date = this.dates.read(buf, start);
-    const instrument = buf.toString('latin1', dateEnd + 1, instrumentEnd);
+    const instrument = canonicalInstrument(buf.toString('latin1', dateEnd + 1, instrumentEnd));
     if (rewrite === 0) {
-      this.canonical = buf.subarray(start, end + 1);
+      this.canonical = canonicalLine(buf, start, end, dateEnd + 1, instrumentEnd);
     } else {
       const out = Buffer.allocUnsafe(this.encoder.maxLineBytes);
       this.canonical = out.subarray(0, this.encoder.encodeRow(out, 0, date, instrument, values));

@@ -1,5 +1,5 @@
 import { DateTextCache, isValidDateBytes } from './date.js';
-import { isValidInstrumentBytes } from './instrument.js';
+import { canonicalInstrument, canonicalLine, isValidInstrumentBytes } from './instrument.js';
 import { layoutFieldNames } from './layout.js';
 import { RowEncoder } from './row-encoder.js';
 import type { ColumnType, CsvLayout, CsvProblem, InfPolicy, ParsedRow } from './types.js';
@@ -59,12 +59,12 @@ export class RowDecoder {
     }
     const instrumentEnd = ends[1]!;
     if (!this.checkField(dateEnd + 1, instrumentEnd, 2)) return undefined;
-    const instrument = buf.toString('latin1', dateEnd + 1, instrumentEnd);
+    const instrument = canonicalInstrument(buf.toString('latin1', dateEnd + 1, instrumentEnd));
     const row: ParsedRow = { line, date, instrument, values: [], infinities: 0 };
     const rewrite = this.readValues(instrumentEnd, row);
     if (rewrite < 0) return undefined;
     if (rewrite === 0) {
-      this.canonical = buf.subarray(start, end + 1);
+      this.canonical = canonicalLine(buf, start, end, dateEnd + 1, instrumentEnd);
     } else {
       const out = Buffer.allocUnsafe(this.encoder.maxLineBytes);
       this.canonical = out.subarray(0, this.encoder.encodeRow(out, 0, date, instrument, row.values));

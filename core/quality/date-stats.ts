@@ -11,15 +11,22 @@ export class DateStats {
   private readonly nonNull: Int32Array[] = [];
   private readonly varies: Uint8Array[] = [];
   private readonly nulls: Float64Array;
+  /** Distinct dates kept at most: `maxCells` / columns (limits.ts). */
+  readonly maxDates: number;
 
-  constructor(private readonly width: number) {
+  constructor(
+    private readonly width: number,
+    maxCells = Number.POSITIVE_INFINITY,
+  ) {
     this.nulls = new Float64Array(width);
+    this.maxDates = Math.max(1, Math.floor(maxCells / Math.max(width, 1)));
   }
 
-  /** Record a row's values; returns the date's index. */
+  /** Record a row's values; returns the date's index, or -1 for a new date past `maxDates` (nothing kept). */
   observe(date: string, values: ArrayLike<number | null>): number {
     let d = this.index.get(date);
     if (d === undefined) {
+      if (this.index.size >= this.maxDates) return -1;
       d = this.index.size;
       this.index.set(date, d);
       this.rowsPerDate.push(0);

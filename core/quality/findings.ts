@@ -44,7 +44,17 @@ export class FindingLog {
     if (p.field !== undefined) example.field = p.field;
     if (p.value !== undefined) example.value = p.value;
     example.detail = p.message;
-    this.add(p.code, 'block', describe(p.code), example);
+    const message = describeProblem(p);
+    this.add(p.code, 'block', message, example);
+    const finding = this.byCode.get(p.code) as Finding;
+    // One finding per code: when its examples disagree (a float32 and a float64 column), say so.
+    if (finding.message !== message) finding.message = describe(p.code);
+  }
+
+  /** True once any blocking finding was recorded. */
+  blocked(): boolean {
+    for (const finding of this.byCode.values()) if (finding.severity === 'block') return true;
+    return false;
   }
 
   list(): Finding[] {
@@ -73,10 +83,19 @@ const DESCRIPTIONS: Record<string, string> = {
   CSV_EMPTY_FIELD: 'empty fields (write \\N for NULL)',
   CSV_CONTROL_CHAR: 'control characters in a line',
   VALUE_INFINITE: 'infinite values, which this dataset rejects',
-  VALUE_OUT_OF_RANGE: 'values outside the float32 range',
+  VALUE_OUT_OF_RANGE:
+    "values outside their column type's range (float32 ±3.4028235e38, float64 ±1.7976931348623157e308)",
 };
 
 /** A one-line description of a codec problem code. */
 export function describe(code: string): string {
   return DESCRIPTIONS[code] ?? code;
+}
+
+/** The description of one problem: VALUE_OUT_OF_RANGE names the type of the column it happened in. */
+function describeProblem(p: Problem): string {
+  if (p.code !== 'VALUE_OUT_OF_RANGE') return describe(p.code);
+  if (/\bfloat64\b/.test(p.message)) return 'values outside the float64 range (±1.7976931348623157e308)';
+  if (/\bfloat32\b/.test(p.message)) return 'values outside the float32 range (±3.4028235e38)';
+  return describe(p.code);
 }

@@ -1,5 +1,7 @@
-import { DocReader } from '../doc-reader.js';
+import { z } from 'zod';
 import { TerminalError } from '../errors.js';
+import { readJsonDocument } from '../json-document.js';
+import { checkWith } from '../schema.js';
 
 /** What a finding does: `block` rejects the batch, `warn` loads it and alerts, `off` skips the rule. */
 export type Severity = 'block' | 'warn' | 'off';
@@ -30,8 +32,22 @@ export const DEFAULT_POLICY: QualityPolicy = {
   offCalendar: 'block',
 };
 
-const SEVERITIES: readonly string[] = ['block', 'warn', 'off'];
-const isSeverity = { test: (s: string) => SEVERITIES.includes(s), message: 'must be block, warn or off' };
+const severity = z.enum(['block', 'warn', 'off'], { error: 'must be block, warn or off' });
+const ratio = z.number().min(0, 'must be within [0, 1]').max(1, 'must be within [0, 1]');
+
+/** A dataset's rules as stored: every part optional, each over the default (core/schema.ts checkWith). */
+export const PolicyRulesSchema = z.strictObject({
+  inf: z.enum(['reject', 'null'], { error: 'must be reject or null' }).optional(),
+  nullRatio: z.strictObject({ severity: severity.optional(), max: ratio.optional() }).optional(),
+  instrumentDrift: z.strictObject({ severity: severity.optional(), tolerance: ratio.optional() }).optional(),
+  constantFactor: z
+    .strictObject({
+      severity: severity.optional(),
+      minInstruments: z.number().min(2, 'must be >= 2').optional(),
+    })
+    .optional(),
+  offCalendar: severity.optional(),
+});
 
 /** Parse a dataset's rules JSON over the defaults; every problem reported at once (code POLICY_INVALID). */
 export function parsePolicy(
@@ -39,59 +55,28 @@ export function parsePolicy(
   base: QualityPolicy = DEFAULT_POLICY,
 ): QualityPolicy {
   if (json === null || json === undefined || json.trim() === '') return base;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch (cause) {
-    throw new TerminalError('POLICY_INVALID', 'dataset rules are not JSON', { cause });
-  }
-  const r = new DocReader('POLICY');
-  const top = r.object(doc, '$', ['inf', 'nullRatio', 'instrumentDrift', 'constantFactor', 'offCalendar']);
-  const out = structuredClone(base);
-  if (top?.inf !== undefined) {
-    out.inf = r.string(top, 'inf', '$', {
-      test: (s) => s === 'reject' || s === 'null',
-      message: 'must be reject or null',
-    }) as 'reject' | 'null';
-  }
-  if (top?.offCalendar !== undefined)
-    out.offCalendar = r.string(top, 'offCalendar', '$', isSeverity) as Severity;
-  const ratio = { test: (n: number) => n >= 0 && n <= 1, message: 'must be within [0, 1]' };
-  readPart(r, top, 'nullRatio', out.nullRatio, 'max', ratio);
-  readPart(r, top, 'instrumentDrift', out.instrumentDrift, 'tolerance', ratio);
-  readPart(r, top, 'constantFactor', out.constantFactor, 'minInstruments', {
-    test: (n) => n >= 2,
-    message: 'must be >= 2',
-  });
-  if (r.problems.length > 0) {
+  const doc = readJsonDocument(json, 'POLICY');
+  if (!doc.ok) throw new TerminalError('POLICY_INVALID', 'dataset rules are not JSON');
+  const checked = checkWith(PolicyRulesSchema, doc.value, 'POLICY', { kinds: { RANGE: 'VALUE' } });
+  const problems = [...doc.problems, ...(checked.ok ? [] : checked.problems)];
+  if (problems.length > 0 || !checked.ok) {
     throw new TerminalError(
       'POLICY_INVALID',
-      `dataset rules are invalid: ${r.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-      {
-        problems: r.problems,
-      },
+      `dataset rules are invalid: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      { problems },
     );
   }
-  return out;
+  const rules = checked.value;
+  return {
+    inf: rules.inf ?? base.inf,
+    nullRatio: { ...base.nullRatio, ...defined(rules.nullRatio) },
+    instrumentDrift: { ...base.instrumentDrift, ...defined(rules.instrumentDrift) },
+    constantFactor: { ...base.constantFactor, ...defined(rules.constantFactor) },
+    offCalendar: rules.offCalendar ?? base.offCalendar,
+  };
 }
 
-function readPart<K extends string>(
-  r: DocReader,
-  top: Record<string, unknown> | undefined,
-  name: string,
-  target: { severity: Severity } & Record<K, number>,
-  numberKey: K,
-  rule: { test: (n: number) => boolean; message: string },
-): void {
-  if (top?.[name] === undefined) return;
-  const part = r.object(top[name], `$.${name}`, ['severity', numberKey]);
-  if (part?.severity !== undefined) {
-    const severity = r.string(part, 'severity', `$.${name}`, isSeverity);
-    if (severity !== undefined) target.severity = severity as Severity;
-  }
-  if (part?.[numberKey] !== undefined) {
-    const n = typeof part[numberKey] === 'number' ? (part[numberKey] as number) : Number.NaN;
-    if (rule.test(n)) (target as Record<K, number>)[numberKey] = n;
-    else r.add(`$.${name}.${numberKey}`, 'VALUE', rule.message, part[numberKey]);
-  }
+/** The fields of a rules part that were given (an absent field keeps the default). */
+function defined<T extends object>(part: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(part ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../core/logger.js';
 /** The part of the function configuration ingest reads (core/config.ts). */
 export type IngestSettings = Pick<
   FunctionConfig,
-  'ossBucket' | 'unknownDataset' | 'schemaContract' | 'leaseSeconds'
+  'ossBucket' | 'unknownDataset' | 'schemaContract' | 'leaseSeconds' | 'maxInstruments' | 'maxInflateRatio'
 > & { loadMode: LoadMode };
 
 /**

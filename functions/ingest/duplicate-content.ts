@@ -48,7 +48,7 @@ export async function confirmDuplicate(
 }
 
 /** SHA-256, CRC-64 and size of the stored object, streamed (never whole in memory); undefined if it is gone. */
-async function hashStored(deps: IngestDeps, key: string): Promise<PayloadDigest | undefined> {
+export async function hashStored(deps: IngestDeps, key: string): Promise<PayloadDigest | undefined> {
   const hasher = new PayloadHasher();
   let source: Readable;
   try {

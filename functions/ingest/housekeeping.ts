@@ -1,19 +1,24 @@
-import type { ObjectStore } from '../../adapters/object-store/store.js';
+import type { ObjectInfo, ObjectStore } from '../../adapters/object-store/store.js';
 import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
 import { type BatchOutcome, type BatchStatus, formatBatchStatus } from '../../core/batch-status.js';
 import { isTerminal } from '../../core/errors.js';
 import { type BatchRef, formatBatchKey, formatBatchPrefix, formatStatusKey } from '../../core/keys.js';
 import { alertKeysOf } from './alert-plan.js';
 import { publishAlerts, sweepStaleAlerts } from './alert-publishing.js';
-import type { IngestDeps } from './deps.js';
+import type { IngestDeps, ManifestRef } from './deps.js';
+import { quarantineReused } from './reused-id.js';
 
 /**
  * Everything after a batch is settled in the ledger, idempotent so a redelivery heals a crash between the commit
  * and here: move what is still in incoming/ (loaded/ or quarantine/), write the status object from the ledger
  * row, publish the alerts MNS has not accepted yet, then give older pending alerts one more try.
  */
-export async function tidyBatch(deps: IngestDeps, ref: BatchRef, row: LedgerRow): Promise<void> {
-  await moveIncoming(deps.store, ref, row.status === 'rejected' ? 'quarantine' : 'loaded');
+export async function tidyBatch(deps: IngestDeps, ref: ManifestRef, row: LedgerRow): Promise<void> {
+  const strays = await moveIncoming(deps.store, ref, row.status === 'rejected' ? 'quarantine' : 'loaded');
+  if (strays.length > 0) {
+    const what = `${strays.join(', ')} differ from the objects already filed under the batch's id`;
+    await quarantineReused(deps, ref, row, { what, incoming: {} });
+  }
   await deps.store.put(formatStatusKey(ref), formatBatchStatus(statusOf(row)), {
     contentType: 'application/json',
   });
@@ -21,18 +26,37 @@ export async function tidyBatch(deps: IngestDeps, ref: BatchRef, row: LedgerRow)
   await sweepStaleAlerts(deps);
 }
 
-/** Copy every object of the batch out of incoming/, then delete them, the manifest (the trigger's object) last. */
+/**
+ * Copy every object of the batch out of incoming/, then delete them, the manifest (the trigger's object) last.
+ * Nothing already filed is ever overwritten: a destination that exists keeps its bytes, the incoming copy is
+ * deleted when it is the same object (a redelivery), and returned as a stray when it is not (other bytes under
+ * the same id, for the caller to quarantine).
+ */
 export async function moveIncoming(
   store: ObjectStore,
   ref: BatchRef,
   area: 'loaded' | 'quarantine',
-): Promise<void> {
+): Promise<string[]> {
   const prefix = formatBatchPrefix('incoming', ref);
   const keys: string[] = [];
   for await (const object of store.list(prefix)) keys.push(object.key);
   keys.sort((a, b) => Number(a.endsWith('/manifest.json')) - Number(b.endsWith('/manifest.json')));
-  for (const key of keys) await tolerateGone(store.copy(`${area}/${key.slice('incoming/'.length)}`, key));
-  for (const key of keys) await tolerateGone(store.delete(key));
+  const strays: string[] = [];
+  for (const key of keys) {
+    const target = `${area}/${key.slice('incoming/'.length)}`;
+    const existing = await store.head(target);
+    if (existing === undefined) await tolerateGone(store.copy(target, key));
+    else if (!sameObject(await store.head(key), existing)) strays.push(key);
+  }
+  for (const key of keys) if (!strays.includes(key)) await tolerateGone(store.delete(key));
+  return strays;
+}
+
+/** The same bytes, as far as OSS tells: size, and CRC-64 when both have one, else the ETag. */
+function sameObject(a: ObjectInfo | undefined, b: ObjectInfo): boolean {
+  if (a === undefined) return true; // gone meanwhile: another delivery moved it
+  if (a.size !== b.size) return false;
+  return a.crc64 !== undefined && b.crc64 !== undefined ? a.crc64 === b.crc64 : a.etag === b.etag;
 }
 
 /** The status object the agent reads, rebuilt from the ledger row alone (so every writer writes the same). */

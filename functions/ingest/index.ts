@@ -4,6 +4,7 @@ import type { FcContext } from '../fc-context.js';
 import type { IngestDeps } from './deps.js';
 import { manifestRefOf } from './event-ref.js';
 import { ingestBatch } from './ingest-batch.js';
+import { quarantineInvalidKey } from './invalid-key.js';
 import type { IngestOutcome } from './outcome.js';
 import { ingestDeps } from './wiring.js';
 
@@ -43,6 +44,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<{ outc
 
 async function ingestRecord(deps: IngestDeps, record: OssEventRecord): Promise<IngestOutcome> {
   const ref = manifestRefOf(record, deps.config.ossBucket);
+  if ('invalid' in ref) return quarantineInvalidKey(deps, ref.invalid);
   if (!('ignored' in ref)) return ingestBatch(deps, ref);
   deps.logger.warn('event record ignored', { key: record.oss.object.key, reason: ref.ignored });
   return { status: 'skipped', key: record.oss.object.key, reason: ref.ignored };

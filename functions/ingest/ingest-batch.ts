@@ -2,19 +2,18 @@ import type { LedgerRow } from '../../adapters/warehouse/ledger.js';
 import { SETTLED } from '../../adapters/warehouse/ledger-types.js';
 import { isTransient, PipelineError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ManifestV1 } from '../../core/manifest.js';
 import { rejectConflict } from './conflict.js';
 import type { IngestDeps, Job, ManifestRef } from './deps.js';
 import { confirmDuplicate, loadedTwin } from './duplicate-content.js';
 import { tidyBatch } from './housekeeping.js';
-import { prepareInspection } from './inspection.js';
-import { leaseOwner, startHeartbeat } from './lease.js';
-import { type LoadDecision, loadBatch } from './load-batch.js';
+import { claimOrWait, leaseOwner, startHeartbeat } from './lease.js';
+import type { LoadDecision } from './load-batch.js';
 import { factsOf, type ManifestRead, readManifest } from './manifest-read.js';
 import type { IngestOutcome } from './outcome.js';
 import { checkStoredPayload } from './payload-check.js';
-import { rejectManifest, rejectWith } from './rejection.js';
-import { prepareSchema } from './schema.js';
+import { prepareAndLoad } from './prepare-load.js';
+import { rejectManifest } from './rejection.js';
+import { quarantineReused, reusedId } from './reused-id.js';
 import { finishLoaded, leaseLost, settleDuplicate, settleRejected } from './settle.js';
 
 /**
@@ -27,16 +26,9 @@ export async function ingestBatch(deps: IngestDeps, ref: ManifestRef): Promise<I
   const read = await readManifest(deps, ref);
   if (read.kind === 'missing') return afterVanished(deps, ref, log);
   const owner = leaseOwner(deps.requestId);
-  const claim = await deps.ledger.claim(factsOf(ref, read), owner, deps.config.leaseSeconds);
-  if (claim.kind === 'settled') return redelivered(deps, ref, claim.row, log);
+  const claim = await claimOrWait(deps, factsOf(ref, read), owner, log);
+  if (claim.kind === 'settled') return redelivered(deps, ref, claim.row, log, read);
   if (claim.kind === 'conflict') return rejectConflict(deps, ref, claim.row, log);
-  if (claim.kind === 'in_progress') {
-    log.info('another attempt holds the batch; stepping aside', {
-      owner: claim.owner,
-      until: claim.expiresAt,
-    });
-    return { status: 'in_progress', batchId: ref.batchId, owner: claim.owner };
-  }
   if (claim.takenOverFrom !== undefined) log.warn('took the batch over', { from: claim.takenOverFrom });
   const job: Job = { ref, owner, attempt: claim.attempt, log: log.child({ attempt: claim.attempt }) };
   job.log.debug('claimed', { owner });
@@ -75,10 +67,6 @@ async function decide(
 ): Promise<LoadDecision> {
   if (read.kind === 'invalid') return { kind: 'rejected', rejection: rejectManifest(read.error) };
   const manifest = read.manifest;
-  if (manifest.kind === 'experiments') {
-    const why = 'experiments batches have no loader yet (docs/ingest.md)';
-    return { kind: 'rejected', rejection: rejectWith('KIND_NOT_SUPPORTED', why) };
-  }
   const stored = await checkStoredPayload(deps, manifest);
   if (stored.kind === 'rejected') return stored;
   const twin = await loadedTwin(deps, manifest);
@@ -93,17 +81,6 @@ async function decide(
     bytes: null,
   };
   return confirmDuplicate(deps, manifest, raced, stored.crc64);
-}
-
-/** Schema (factors), the rules with what the warehouse knows, then the load transaction. */
-async function prepareAndLoad(deps: IngestDeps, job: Job, manifest: ManifestV1): Promise<LoadDecision> {
-  const schema = manifest.kind === 'factors' ? await prepareSchema(deps, manifest) : undefined;
-  if (schema !== undefined && 'rejection' in schema) return { kind: 'rejected', rejection: schema.rejection };
-  job.log.debug('schema ready');
-  const inspection = await prepareInspection(deps, manifest, schema?.entry);
-  if ('rejection' in inspection) return { kind: 'rejected', rejection: inspection.rejection };
-  job.log.debug('loading', { mode: deps.config.loadMode, calendar: inspection.calendar });
-  return loadBatch(deps, job, manifest, inspection, schema?.entry);
 }
 
 function conclude(deps: IngestDeps, job: Job, decision: LoadDecision, dateEnd: string | undefined) {
@@ -136,13 +113,19 @@ async function recordFailure(deps: IngestDeps, job: Job, error: unknown): Promis
   }
 }
 
-/** A redelivery of a settled batch: a no-op but for the idempotent tidy-up a crash may have left undone. */
+/**
+ * A redelivery of a settled batch: a no-op but for the idempotent tidy-up a crash may have left undone — unless
+ * incoming/ holds new bytes under the settled id (BATCH_ID_REUSED, reused-id.ts).
+ */
 async function redelivered(
   deps: IngestDeps,
   ref: ManifestRef,
   row: LedgerRow,
   log: Logger,
+  read: ManifestRead,
 ): Promise<IngestOutcome> {
+  const reuse = await reusedId(deps, ref, row, read);
+  if (reuse !== undefined) return quarantineReused(deps, ref, row, reuse);
   log.info('batch already settled; finishing its housekeeping', { status: row.status });
   await tidyBatch(deps, ref, row);
   const outcome: IngestOutcome = { status: 'duplicate', batchId: ref.batchId, redelivered: row.status };
@@ -153,7 +136,9 @@ async function redelivered(
 /** The manifest is gone: moved by an earlier delivery (heal its housekeeping), or never ours to see. */
 async function afterVanished(deps: IngestDeps, ref: ManifestRef, log: Logger): Promise<IngestOutcome> {
   const row = await deps.ledger.find(ref.batchId);
-  if (row !== undefined && SETTLED.includes(row.status)) return redelivered(deps, ref, row, log);
+  if (row !== undefined && SETTLED.includes(row.status)) {
+    return redelivered(deps, ref, row, log, { kind: 'missing' });
+  }
   if (row?.status === 'loading')
     return { status: 'in_progress', batchId: ref.batchId, owner: row.leaseOwner ?? '' };
   const reason =

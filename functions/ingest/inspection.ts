@@ -33,10 +33,15 @@ export async function prepareInspection(
     if (isTerminal(error)) return { rejection: rejectWith(error.code, error.message) };
     throw error;
   }
+  // The rules' own day (DATE_IN_FUTURE never trusts the manifest's createdAt alone) and caps (MAX_INSTRUMENTS).
+  const context: InspectionContext = {
+    today: deps.now().toISOString().slice(0, 10),
+    limits: { maxInstruments: deps.config.maxInstruments },
+  };
   if (manifest.kind !== 'factors') {
-    return { layout: { kind: 'calendar' }, policy, inspector: new BatchInspector(manifest, policy) };
+    const inspector = new BatchInspector(manifest, policy, context);
+    return { layout: { kind: 'calendar' }, policy, inspector };
   }
-  const context: InspectionContext = {};
   const { start } = manifest.dateRange;
   const choice = await chooseCalendar(deps.pool, entry?.calendar ?? null);
   const calendar = choice.kind === 'chosen' ? choice.calendar : undefined;

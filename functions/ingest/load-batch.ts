@@ -1,5 +1,5 @@
+import type { PoolConnection } from 'mysql2/promise';
 import { BatchLoad, type LoadMode, type LoadPlan } from '../../adapters/warehouse/loader.js';
-import type { DatasetEntry } from '../../adapters/warehouse/registry.js';
 import type { Predecessor } from '../../adapters/warehouse/restatement.js';
 import { calendarTarget, factorTarget } from '../../adapters/warehouse/row-sink.js';
 import { csvHeader } from '../../core/csv/index.js';
@@ -7,12 +7,14 @@ import { isTerminal } from '../../core/errors.js';
 import type { ManifestV1 } from '../../core/manifest.js';
 import type { Finding } from '../../core/quality/findings.js';
 import type { InspectionReport } from '../../core/quality/inspector.js';
+import { maxInflatedBytes } from '../../core/quality/limits.js';
 import { warningAlerts } from './alert-plan.js';
 import type { IngestDeps, Job } from './deps.js';
 import type { Inspection } from './inspection.js';
 import { checkStreamedDigest } from './payload-check.js';
 import { type StreamResult, streamPayload } from './payload-stream.js';
 import { type Rejection, rejectFindings, rejectWith } from './rejection.js';
+import type { SchemaChange } from './schema.js';
 
 export type LoadDecision =
   | { kind: 'loaded'; rowsLoaded: number; warnings: Finding[]; restated: Predecessor[] }
@@ -21,24 +23,28 @@ export type LoadDecision =
   | { kind: 'lease_lost' };
 
 /**
- * Stream the payload into the load transaction and decide: every check (gzip, digest, quality rules) passes
- * before the commit, which also marks the ledger `loaded` and records the warning alerts; anything else rolls back.
+ * Stream the payload into the load transaction on `conn` and decide: every check (gzip, digest, quality rules)
+ * passes before the commit, which also marks the ledger `loaded`, registers what the batch added to the schema and
+ * records the warning alerts; anything else rolls back. MySQL refusing a row's shape (SCHEMA_REFUSED) rejects.
  */
 export async function loadBatch(
   deps: IngestDeps,
   job: Job,
+  conn: PoolConnection,
   manifest: ManifestV1,
   inspection: Inspection,
-  entry: DatasetEntry | undefined,
+  schema: SchemaChange | undefined,
 ): Promise<LoadDecision> {
-  const opened = await BatchLoad.open(deps.pool, loadPlan(job, manifest, entry, deps.config.loadMode));
+  const opened = await BatchLoad.open(conn, loadPlan(job, manifest, schema, deps.config.loadMode));
   if (opened.kind === 'duplicate') return opened;
   const load = opened.load;
   try {
+    // Days the table holds in the batch's range are replaced: each must have rows (DATE_MISSING).
+    if (manifest.kind === 'factors') inspection.inspector.requireDays(load.replacedDays);
     const streamed = await streamFromStore(deps, manifest, inspection, load);
     const report = inspection.inspector.finish();
     const rejection = 'rejection' in streamed ? streamed.rejection : judge(manifest, streamed, report);
-    job.log.debug('payload read', { rows: report.rows, rejected: rejection?.code });
+    job.log.debug('payload read', { rows: report.rows, lines: report.lines, rejected: rejection?.code });
     if (rejection !== undefined) {
       await load.rollback();
       return { kind: 'rejected', rejection };
@@ -53,21 +59,31 @@ export async function loadBatch(
     return { kind: 'loaded', rowsLoaded: committed.rowsLoaded, warnings, restated: load.predecessors };
   } catch (error) {
     await load.rollback();
+    if (isTerminal(error) && error.code === 'SCHEMA_REFUSED') {
+      return { kind: 'rejected', rejection: rejectWith('SCHEMA_REFUSED', error.message) };
+    }
     throw error;
   }
 }
 
-function loadPlan(job: Job, manifest: ManifestV1, entry: DatasetEntry | undefined, mode: LoadMode): LoadPlan {
+function loadPlan(
+  job: Job,
+  manifest: ManifestV1,
+  schema: SchemaChange | undefined,
+  mode: LoadMode,
+): LoadPlan {
   const { batchId, dataset, dateRange } = manifest;
   const common = { batchId, owner: job.owner, dataset, contentSha256: manifest.payload.sha256, mode };
   if (manifest.kind === 'factors') {
-    const columns = (entry?.columns ?? manifest.columns).map((c) => c.name);
-    return {
+    const columns = (schema?.entry.columns ?? manifest.columns).map((c) => c.name);
+    const plan: LoadPlan = {
       ...common,
       target: factorTarget(dataset, batchId, manifest.columns),
       header: csvHeader({ kind: 'factors', columns: manifest.columns }),
       scope: { kind: 'factors', dataset, columns, ...dateRange },
     };
+    if (schema?.registration !== undefined) plan.registration = schema.registration;
+    return plan;
   }
   return {
     ...common,
@@ -83,21 +99,18 @@ async function streamFromStore(
   inspection: Inspection,
   load: BatchLoad,
 ): Promise<StreamResult | { rejection: Rejection }> {
+  const cap = maxInflatedBytes(manifest, manifest.payload.bytes, deps.config.maxInflateRatio);
   try {
     const source = await deps.store.getStream(manifest.payload.key);
-    return await streamPayload(source, manifest, inspection, load.sink);
+    return await streamPayload(source, manifest, inspection, load.sink, cap);
   } catch (error) {
     if (!(isTerminal(error) && error.code === 'OSS_NOT_FOUND')) throw error;
-    return {
-      rejection: rejectWith(
-        'PAYLOAD_MISSING',
-        `the payload ${manifest.payload.key} disappeared while loading`,
-      ),
-    };
+    const why = `the payload ${manifest.payload.key} disappeared while loading`;
+    return { rejection: rejectWith('PAYLOAD_MISSING', why) };
   }
 }
 
-/** The order of the checks decides the lead code: a broken container, then foreign bytes, then the rows. */
+/** The order of the checks decides the lead code: a broken container, a cap, then foreign bytes, then the rows. */
 function judge(
   manifest: ManifestV1,
   streamed: StreamResult,
@@ -107,6 +120,8 @@ function judge(
     const rejection = rejectWith('PAYLOAD_NOT_GZIP', `the payload is not valid gzip: ${streamed.gzipError}`);
     return { ...rejection, findings: [...rejection.findings, ...report.findings] };
   }
+  // Reading stopped early: the digest covers only part of the bytes, the cap's finding says why.
+  if (streamed.halted !== undefined) return rejectFindings(report.findings, streamed.halted);
   const digest = checkStreamedDigest(manifest, streamed.digest);
   if (digest !== undefined) return digest;
   return report.blocked ? rejectFindings(report.findings) : undefined;

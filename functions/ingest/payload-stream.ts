@@ -1,19 +1,21 @@
-import { type Readable, Transform, Writable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { translateOssError } from '../../adapters/object-store/errors.js';
 import type { RowSink } from '../../adapters/warehouse/row-sink.js';
-import { CsvRowParser, type ParsedRow } from '../../core/csv/index.js';
 import { type PayloadDigest, PayloadHasher } from '../../core/digest.js';
 import { TransientError } from '../../core/errors.js';
 import type { ManifestV1 } from '../../core/manifest.js';
 import type { Inspection } from './inspection.js';
+import { HaltSignal, RowFeeder } from './row-feeder.js';
 
 export interface StreamResult {
-  /** SHA-256, CRC-64 and size of the compressed bytes read (all of them unless gzip failed). */
+  /** SHA-256, CRC-64 and size of the compressed bytes read (all of them unless gzip failed or reading halted). */
   digest: PayloadDigest;
   /** The payload is not valid gzip (zlib's message). */
   gzipError?: string;
+  /** Reading stopped at a cap (the code of its blocking finding): the digest covers only what was read. */
+  halted?: string;
   /** Why rows stopped going to MySQL before the end (a blocking finding mid-stream). */
   sinkStopped?: string;
 }
@@ -21,16 +23,21 @@ export interface StreamResult {
 /**
  * OSS stream → hasher → gunzip → CsvRowParser → the quality rules + the row sink, never the whole object in
  * memory: the sink's backpressure pauses the parser, which pauses the download. A blocking finding mid-stream
- * stops the rows (the caller rolls back) but parsing goes on to the end, so reason.json counts every problem.
+ * stops the rows (the caller rolls back) but parsing goes on to the end, so reason.json counts every problem —
+ * unless a cap is reached (inflated bytes, rows beyond the manifest's count, distinct instruments): then reading
+ * stops at once (row-feeder.ts). A sink that fails on its own (its connection closed) stops the reading at once
+ * too, with the sink's error, instead of waiting for the next chunk of the download.
  */
 export async function streamPayload(
   source: Readable,
   manifest: ManifestV1,
   inspection: Inspection,
   sink: RowSink,
+  maxInflatedBytes: number,
 ): Promise<StreamResult> {
   const hasher = new PayloadHasher();
-  const feeder = new RowFeeder(manifest, inspection, sink);
+  const feeder = new RowFeeder(manifest, inspection, sink, maxInflatedBytes);
+  sink.onFailure((error) => feeder.fail(error));
   // Larger output chunks: fewer parser calls and backpressure round trips per megabyte.
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   let gzipError: Error | undefined;
@@ -47,21 +54,9 @@ export async function streamPayload(
   try {
     await pipeline(source, tap, gunzip, feeder);
   } catch (error) {
-    if (feeder.failure !== undefined && error === feeder.failure) throw error;
-    if (gzipError !== undefined && error === gzipError) {
-      const digest = hasher.digest();
-      // OSS verified the stored size and CRC-64 (payload-check.ts): a gzip stream that ends early while fewer
-      // bytes than stored arrived is a cut download, not a bad payload.
-      if (
-        (gzipError as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' &&
-        digest.bytes < manifest.payload.bytes
-      ) {
-        throw new TransientError('OSS_UNAVAILABLE', `the download of ${manifest.payload.key} ended early`, {
-          cause: gzipError,
-        });
-      }
-      return { digest, gzipError: gzipError.message, sinkStopped: 'the payload is not valid gzip' };
-    }
+    if (feeder.failure !== undefined) throw feeder.failure;
+    if (error instanceof HaltSignal) return { digest: hasher.digest(), halted: error.code };
+    if (gzipError !== undefined && error === gzipError) return gzipFailure(manifest, hasher, gzipError);
     throw translateOssError(error, `read ${manifest.payload.key}`);
   }
   const result: StreamResult = { digest: hasher.digest() };
@@ -69,60 +64,14 @@ export async function streamPayload(
   return result;
 }
 
-/** The parser's end of the pipeline: rows to the inspector and, while nothing blocks, to the sink. */
-class RowFeeder extends Writable {
-  stopped: string | undefined;
-  failure: unknown;
-  private readonly parser: CsvRowParser;
-
-  constructor(
-    private readonly manifest: ManifestV1,
-    private readonly inspection: Inspection,
-    private readonly sink: RowSink,
-  ) {
-    super({ highWaterMark: 256 * 1024 });
-    this.parser = new CsvRowParser({ layout: inspection.layout, inf: inspection.policy.inf });
-    this.parser.onRow = (row, line) => this.row(row, line);
-    this.parser.onProblem = (problem) => {
-      inspection.inspector.problem(problem);
-      this.stop(`${problem.code} at line ${problem.line}`);
-    };
+function gzipFailure(manifest: ManifestV1, hasher: PayloadHasher, gzipError: Error): StreamResult {
+  const digest = hasher.digest();
+  // OSS verified the stored size and CRC-64 (payload-check.ts): a gzip stream that ends early while fewer
+  // bytes than stored arrived is a cut download, not a bad payload.
+  if ((gzipError as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' && digest.bytes < manifest.payload.bytes) {
+    throw new TransientError('OSS_UNAVAILABLE', `the download of ${manifest.payload.key} ended early`, {
+      cause: gzipError,
+    });
   }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.parser.push(chunk);
-    if (this.stopped !== undefined) {
-      done();
-      return;
-    }
-    this.sink.ready().then(
-      () => done(),
-      (error: unknown) => {
-        this.failure = error;
-        done(error as Error);
-      },
-    );
-  }
-
-  override _final(done: (error?: Error | null) => void): void {
-    this.parser.end();
-    done();
-  }
-
-  private row(row: ParsedRow, line: Buffer): void {
-    this.inspection.inspector.row(row, row.infinities);
-    if (this.stopped !== undefined) return;
-    const { start, end } = this.manifest.dateRange;
-    // Rules that are certain to block are checked here too, so MySQL stops taking rows at once.
-    if (row.date < start || row.date > end) this.stop(`DATE_OUT_OF_RANGE at line ${row.line}`);
-    else if (this.parser.rows > this.manifest.rowCount)
-      this.stop(`more rows than the manifest's ${this.manifest.rowCount}`);
-    else this.sink.add(row, line);
-  }
-
-  private stop(why: string): void {
-    if (this.stopped !== undefined) return;
-    this.stopped = why;
-    void this.sink.abort(new Error(`rows stopped: ${why}`));
-  }
+  return { digest, gzipError: gzipError.message, sinkStopped: 'the payload is not valid gzip' };
 }

@@ -88,6 +88,10 @@ const ADVICE: Array<[RegExp, string]> = [
     'Fix the rows listed under findings (line numbers count the header as line 1) in the source data.',
   ],
   [
+    /^EXP_/,
+    'Fix the experiment lines listed under findings (docs/batch-format.md §7); for qlib-sync push-runs, the run in the MLflow store.',
+  ],
+  [
     /^(NULL_RATIO|INSTRUMENT_COUNT_DRIFT|CONSTANT_FACTOR)$/,
     "A distribution rule the dataset sets to block: fix the data, or relax the rule in the dataset's rules.",
   ],

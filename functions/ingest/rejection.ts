@@ -26,11 +26,14 @@ export function rejectWith(code: string, message: string, extra: Partial<Rejecti
 }
 
 /**
- * A rejection by the quality rules, every finding kept. The lead is the blocking finding seen first in the
- * payload (by line): a bad row leads, the batch-level consequences (ROW_COUNT_MISMATCH) follow it.
+ * A rejection by the quality rules, every finding kept. The lead is `leadCode` when given (a cap that stopped
+ * the reading), else the blocking finding seen first in the payload (by line): a bad row leads, the batch-level
+ * consequences (ROW_COUNT_MISMATCH) follow it.
  */
-export function rejectFindings(findings: Finding[]): Rejection {
-  const blocking = findings.filter((f) => f.severity === 'block').sort((a, b) => firstLine(a) - firstLine(b));
+export function rejectFindings(findings: Finding[], leadCode?: string): Rejection {
+  const blocking = findings
+    .filter((f) => f.severity === 'block')
+    .sort((a, b) => Number(b.code === leadCode) - Number(a.code === leadCode) || firstLine(a) - firstLine(b));
   const lead = blocking[0] ?? findings[0];
   if (lead === undefined) throw new Error('rejectFindings needs at least one finding');
   const others = blocking.slice(1).map((f) => f.code);

@@ -4,6 +4,7 @@ import { header, type OssCredential } from './credentials.js';
 import type { MultipartStore } from './multipart-store.js';
 import type { ObjectCreated } from './notify.js';
 import { OssError } from './oss-error.js';
+import type { OssStall } from './stall.js';
 import type { ObjectMeta, ObjectStore } from './store.js';
 import { leaf, node, xmlDocument } from './xml.js';
 
@@ -20,6 +21,8 @@ export interface OssContext {
   accountId: string;
   /** The keys the server accepts; PostObject checks its form signature against them itself. */
   credentials: readonly OssCredential[];
+  /** Test hook (server intercept): GetObject holds the body after some bytes until released. */
+  stall?: OssStall;
   /** Queue an ObjectCreated event; it is delivered after the response is written. */
   created(eventName: ObjectCreated['eventName'], meta: ObjectMeta, previous: ObjectMeta | undefined): void;
 }

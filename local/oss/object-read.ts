@@ -10,6 +10,7 @@ import {
 } from './context.js';
 import { ossError } from './oss-error.js';
 import { parseRange } from './range.js';
+import { stallAfter } from './stall.js';
 import type { ObjectMeta } from './store.js';
 
 /** `response-*` query parameters override these response headers on GetObject. */
@@ -51,7 +52,9 @@ export async function getObject(ctx: OssContext): Promise<void> {
       ctx.res.end();
       return;
     }
-    await pipeline(file.createReadStream({ start, end, autoClose: false }), ctx.res);
+    const body = file.createReadStream({ start, end, autoClose: false });
+    if (ctx.stall === undefined) await pipeline(body, ctx.res);
+    else await pipeline(body, stallAfter(ctx.stall), ctx.res);
   } finally {
     await file.close();
   }

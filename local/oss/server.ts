@@ -14,9 +14,11 @@ import { EventHub, objectCreatedRecord } from './notify.js';
 import { OssError } from './oss-error.js';
 import { route } from './router.js';
 import { authenticate } from './signature.js';
+import type { OssStall } from './stall.js';
 import { ObjectStore } from './store.js';
 
 export type { OssCredential } from './credentials.js';
+export type { OssStall } from './stall.js';
 
 /** What the intercept hook sees of a request. */
 export interface OssInterceptedRequest {
@@ -26,8 +28,15 @@ export interface OssInterceptedRequest {
   query: Record<string, string>;
 }
 
-/** What a test may inject instead of the real answer: an OSS error, or a dropped connection. */
-export type OssFault = { status: number; code: string; message: string } | 'reset' | undefined;
+/**
+ * What a test may inject instead of the real answer: an OSS error, a dropped connection, or (GetObject) a body
+ * that stops after some bytes until the test releases it.
+ */
+export type OssFault =
+  | { status: number; code: string; message: string }
+  | 'reset'
+  | { stall: OssStall }
+  | undefined;
 
 export interface OssServerOptions {
   root: string;
@@ -105,7 +114,9 @@ async function handle(shared: Shared, req: IncomingMessage, res: ServerResponse)
       req.socket.destroy();
       return;
     }
-    if (fault !== undefined) throw new OssError(fault.code, { status: fault.status, message: fault.message });
+    if (fault !== undefined && 'stall' in fault) ctx.stall = fault.stall;
+    else if (fault !== undefined)
+      throw new OssError(fault.code, { status: fault.status, message: fault.message });
     await route(ctx);
   } catch (error) {
     await answerError(shared, ctx, error);
@@ -143,7 +154,10 @@ function newContext(
     created(eventName, meta, previous) {
       const { region, accountId } = options;
       const base = { region, accountId, bucket: this.target.bucket, requestId, sourceIp, time: new Date() };
-      pending.push(objectCreatedRecord({ ...base, eventName, meta, previousSize: previous?.size ?? 0 }));
+      const record = objectCreatedRecord({ ...base, eventName, meta, previousSize: previous?.size ?? 0 });
+      // Committed after the client hung up (the response has closed already): OSS notifies all the same.
+      if (flushed) hub.emit(record);
+      else pending.push(record);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { LocalStack } from '../../local/stack.js';
 import { generateQlibDir, type QlibFixture } from '../../test/support/qlib-fixture.js';
 import { runAgent } from './agent-cli.js';
 import { uploadBrokenBatch } from './broken-batch.js';
+import { experimentsStory } from './experiments.js';
 import { latestRows, type SettledRow, showAlerts, showReason, showRows, waitSettled } from './show.js';
 import type { StoryChecks } from './story-checks.js';
 
@@ -45,6 +46,8 @@ export async function story(stack: LocalStack, pool: Pool, dir: string, io: Io):
 
   section('4. a broken batch: a hand-made export with one row pasted twice, uploaded with ali-oss directly');
   await brokenBatch(stack, pool, io, { rows: before, batchId: loaded.batch_id });
+
+  await experimentsStory(pool, dir, agentEnv(stack, dir), io);
 
   section('done');
   say(

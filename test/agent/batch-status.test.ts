@@ -76,19 +76,21 @@ describe('batch status objects', () => {
       extra: true,
       warnings: [1],
     };
-    expect(problemsOf(JSON.stringify(bad))).toEqual([
-      'STATUS_UNKNOWN_FIELD $.extra',
-      'STATUS_VERSION $.formatVersion',
-      'STATUS_VALUE $.batchId',
-      'STATUS_VALUE $.kind',
-      'STATUS_VALUE $.dataset',
-      'STATUS_VALUE $.status',
-      'STATUS_VALUE $.at',
-      'STATUS_REQUIRED $.summary',
-      'STATUS_VALUE $.rowsLoaded',
-      'STATUS_VALUE $.reasonKey',
-      'STATUS_TYPE $.warnings[0]',
-    ]);
+    expect(problemsOf(JSON.stringify(bad)).sort()).toEqual(
+      [
+        'STATUS_UNKNOWN_FIELD $.extra',
+        'STATUS_VERSION $.formatVersion',
+        'STATUS_VALUE $.batchId',
+        'STATUS_VALUE $.kind',
+        'STATUS_VALUE $.dataset',
+        'STATUS_VALUE $.status',
+        'STATUS_VALUE $.at',
+        'STATUS_REQUIRED $.summary',
+        'STATUS_VALUE $.rowsLoaded',
+        'STATUS_VALUE $.reasonKey',
+        'STATUS_TYPE $.warnings[0]',
+      ].sort(),
+    );
   });
 
   it('refuses text that is not JSON, and duplicateOf on a non-duplicate', () => {
@@ -97,5 +99,13 @@ describe('batch status objects', () => {
       'STATUS_VALUE $.duplicateOf',
     ]);
     expect(() => formatBatchStatus({ ...loaded, at: 'now' })).toThrow(TerminalError);
+  });
+
+  it('refuses a status object that repeats a key (STATUS_DUPLICATE_KEY): a reader must not pick one', () => {
+    const text = formatBatchStatus(loaded).replace(
+      '"status": "loaded",',
+      '"status": "rejected",\n  "status": "loaded",',
+    );
+    expect(problemsOf(text)).toEqual(['STATUS_DUPLICATE_KEY $.status']);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBatchStatus } from '../../core/batch-status.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BatchStatus, formatBatchStatus } from '../../core/batch-status.js';
 import { formatStatusKey } from '../../core/keys.js';
 import { appendDays, generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
 import { type AgentHarness, manifests, readPayload, startAgentHarness } from './agent-harness.js';
@@ -28,7 +28,31 @@ describe('journal, incremental pushes, calendar and cloud status', () => {
       ...extra,
     ]);
 
-  beforeAll(async () => {
+  // Each test its own store, journal and qlib directory: a test that needs earlier pushes makes them itself.
+  type Ref = { batchId: string; kind: 'factors' | 'calendar'; dataset: string };
+  /** What ingest would publish for `ref` (status/<kind>/<dataset>/<batch-id>.json). */
+  const writeStatus = (
+    ref: Ref,
+    outcome: Omit<BatchStatus, 'formatVersion' | 'at' | 'warnings' | keyof Ref>,
+  ) =>
+    h.store.put(
+      formatStatusKey(ref),
+      formatBatchStatus({
+        formatVersion: 1,
+        at: '2026-01-01T00:00:00.000Z',
+        warnings: [],
+        ...ref,
+        ...outcome,
+      }),
+    );
+  const rejection = (ref: Ref) => ({
+    status: 'rejected' as const,
+    code: 'NULL_RATIO',
+    summary: 'close is 80% NULL',
+    reasonKey: `quarantine/factors/daily/${ref.batchId}/reason.json`,
+  });
+
+  beforeEach(async () => {
     h = await startAgentHarness();
     fixture = generateQlibDir({
       root: join(h.dir, 'qlib'),
@@ -38,7 +62,7 @@ describe('journal, incremental pushes, calendar and cloud status', () => {
       seed: 5,
     });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await h.close();
   });
 
@@ -72,50 +96,32 @@ describe('journal, incremental pushes, calendar and cloud status', () => {
   });
 
   it('reads loaded and rejected back from the status objects ingest writes', async () => {
+    expect((await pushQlib('--end', fixture.calendar[9]!)).code).toBe(0);
+    expect((await pushQlib('--since-last')).code).toBe(0);
+    expect(
+      (await h.run(['push', fixture.root, '--from', 'calendar', '--dataset', 'cn', '--json'])).code,
+    ).toBe(0);
     const status = async () => JSON.parse((await h.run(['status', '--json'])).stdout);
     const before = await status();
     expect(before.batches.map((b: { state: string }) => b.state)).toEqual([
       'uploaded',
       'uploaded',
       'uploaded',
-      'uploaded',
     ]);
-    const [calendar, fourth, second, first] = before.batches as {
+    const [calendar, second, first] = before.batches as {
       batchId: string;
       kind: 'factors' | 'calendar';
       dataset: string;
     }[];
-    const write = (ref: { batchId: string; kind: 'factors' | 'calendar'; dataset: string }, body: string) =>
-      h.store.put(formatStatusKey(ref), body);
-    const base = { formatVersion: 1 as const, at: '2026-01-01T00:00:00.000Z', warnings: [] };
-    await write(
-      first!,
-      formatBatchStatus({
-        ...base,
-        ...first!,
-        status: 'loaded',
-        rowsLoaded: 100,
-        summary: 'loaded 100 rows',
-      }),
-    );
-    await write(
-      second!,
-      formatBatchStatus({
-        ...base,
-        ...second!,
-        status: 'rejected',
-        code: 'NULL_RATIO',
-        summary: 'close is 80% NULL',
-        reasonKey: `quarantine/factors/daily/${second!.batchId}/reason.json`,
-      }),
-    );
+    expect(calendar?.kind).toBe('calendar');
+    await writeStatus(first!, { status: 'loaded', rowsLoaded: 100, summary: 'loaded 100 rows' });
+    await writeStatus(second!, rejection(second!));
     const after = await status();
     const states = Object.fromEntries(
       after.batches.map((b: { batchId: string; state: string }) => [b.batchId, b.state]),
     );
     expect(states).toEqual({
       [calendar!.batchId]: 'uploaded',
-      [fourth!.batchId]: 'uploaded',
       [second!.batchId]: 'rejected',
       [first!.batchId]: 'loaded',
     });
@@ -124,15 +130,23 @@ describe('journal, incremental pushes, calendar and cloud status', () => {
   });
 
   it('sends a rejected batch again when pushed again, as a new batch', async () => {
+    const range = ['--start', fixture.calendar[10]!, '--end', fixture.calendar[19]!];
+    const sent = JSON.parse((await pushQlib(...range)).stdout);
+    expect(sent.status).toBe('uploaded');
+    const ref = { batchId: sent.batchId, kind: 'factors' as const, dataset: 'daily' };
+    await writeStatus(ref, rejection(ref));
+    expect(JSON.parse((await h.run(['status', '--json'])).stdout).batches[0]).toMatchObject({
+      batchId: sent.batchId,
+      state: 'rejected',
+    });
     h.traffic.requests.length = 0;
-    const run = JSON.parse(
-      (await pushQlib('--start', fixture.calendar[10]!, '--end', fixture.calendar[19]!)).stdout,
-    );
+    const run = JSON.parse((await pushQlib(...range)).stdout);
     expect(run.status).toBe('uploaded');
     expect(h.puts().map((r) => r.key.split('/').at(-1))).toEqual(['data.csv.gz', 'manifest.json']);
   });
 
   it('ignores and cleans a temp file a torn write left, and reports a corrupt entry without dropping it', async () => {
+    expect((await pushQlib('--end', fixture.calendar[9]!)).code).toBe(0);
     const batches = join(journalDir(), 'batches');
     const torn = join(batches, `.20260101T000000000Z-abc.json.${DEAD_PID}.0a1b2c3d.tmp`);
     writeFileSync(torn, '{"formatVersion":1,"sta');

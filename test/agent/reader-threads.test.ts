@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../agent/build/batch-builder.js';
 import { openProviderSource, type ProviderOptions } from '../../agent/sources/provider-source.js';
 import { DEFAULT_POLICY } from '../../core/quality/policy.js';
@@ -11,13 +11,14 @@ import { generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
 describe('feature files read on reader threads', () => {
   let fixture: QlibFixture;
   let spool: string;
-  beforeAll(() => {
+  // A fresh qlib directory per test: one test corrupts a feature file on purpose.
+  beforeEach(() => {
     const root = mkdtempSync(join(tmpdir(), 'qlib-threads-'));
     fixture = generateQlibDir({ root: join(root, 'qlib'), days: 25, instruments: 300, seed: 7 });
     spool = join(root, 'spool');
     mkdirSync(spool);
   });
-  afterAll(() => rmSync(join(fixture.root, '..'), { recursive: true, force: true }));
+  afterEach(() => rmSync(join(fixture.root, '..'), { recursive: true, force: true }));
 
   const build = (readers: number, patch: Partial<ProviderOptions> = {}) =>
     buildPayload(

@@ -23,6 +23,8 @@ describe('function config', () => {
       unknownDataset: 'register',
       schemaContract: 'evolve',
       leaseSeconds: 120,
+      maxInstruments: 200_000,
+      maxInflateRatio: 500,
       logLevel: 'info',
     });
   });
@@ -37,6 +39,8 @@ describe('function config', () => {
       UNKNOWN_DATASET: 'reject',
       SCHEMA_CONTRACT: 'freeze',
       LEASE_SECONDS: '30',
+      MAX_INSTRUMENTS: '50000',
+      MAX_INFLATE_RATIO: '2000',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -47,6 +51,8 @@ describe('function config', () => {
       unknownDataset: 'reject',
       schemaContract: 'freeze',
       leaseSeconds: 30,
+      maxInstruments: 50_000,
+      maxInflateRatio: 2000,
       logLevel: 'debug',
     });
   });
@@ -86,6 +92,8 @@ describe('function config', () => {
         'LEASE_SECONDS',
         'LOAD_MODE',
         'LOG_LEVEL',
+        'MAX_INFLATE_RATIO',
+        'MAX_INSTRUMENTS',
         'MNS_ENDPOINT',
         'MYSQL_URL',
         'OSS_BUCKET',

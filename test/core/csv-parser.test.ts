@@ -6,7 +6,7 @@ const ROW = '2024-01-02,SH600000,0.5,1.25\n';
 
 describe('CsvRowParser: accepted rows', () => {
   it('parses rows with values, NULLs and their canonical bytes (the input line itself)', () => {
-    const r = parse(`${HEADER}${ROW}2024-01-02,BRK.B,\\N,-0\n2024-01-03,x');DROP,1e-7,1e+21`);
+    const r = parse(`${HEADER}${ROW}2024-01-02,BRK.B,\\N,-0\n2024-01-03,X');DROP,1e-7,1e+21`);
     expect(r.problems).toEqual([]);
     expect(r.rows).toEqual([
       { line: 2, date: '2024-01-02', instrument: 'SH600000', values: [0.5, 1.25], infinities: 0 },
@@ -14,15 +14,29 @@ describe('CsvRowParser: accepted rows', () => {
       {
         line: 4,
         date: '2024-01-03',
-        instrument: "x');DROP",
+        instrument: "X');DROP",
         values: [Math.fround(1e-7), 1e21],
         infinities: 0,
       },
     ]);
     expect(Object.is(r.rows[1]!.values[1], -0)).toBe(true);
-    expect(r.canonical).toEqual([ROW, '2024-01-02,BRK.B,\\N,-0\n', "2024-01-03,x');DROP,1e-7,1e+21\n"]);
+    expect(r.canonical).toEqual([ROW, '2024-01-02,BRK.B,\\N,-0\n', "2024-01-03,X');DROP,1e-7,1e+21\n"]);
     expect(r.lines).toBe(4);
     expect(r.rowCount).toBe(3);
+  });
+
+  it('upper-cases instrument codes as qlib writes them, on the fast and the reference path', () => {
+    // sh510050 (canonical values: the fast path) and sz000001 (a NaN token: the reference decoder).
+    const r = parse(
+      `${HEADER}2024-01-02,sh510050,0.5,1.25\n2024-01-02,sz000001,NaN,2\n2024-01-02,Brk.b,1,2\n`,
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.rows.map((row) => row.instrument)).toEqual(['SH510050', 'SZ000001', 'BRK.B']);
+    expect(r.canonical).toEqual([
+      '2024-01-02,SH510050,0.5,1.25\n',
+      '2024-01-02,SZ000001,\\N,2\n',
+      '2024-01-02,BRK.B,1,2\n',
+    ]);
   });
 
   it('accepts a header-only payload with or without the final newline', () => {

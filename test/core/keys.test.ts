@@ -121,6 +121,18 @@ describe('object keys', () => {
     }
   });
 
+  it('a dataset name with the history separator "__" is KEY_INVALID, with a rule code of its own', () => {
+    let error: unknown;
+    try {
+      parseKey(`incoming/factors/base__history/${ID}/manifest.json`);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'KEY_INVALID', problems: [{ code: 'KEY_DATASET_SEPARATOR' }] });
+    expect(codeOf(() => formatStatusKey({ ...ref, dataset: 'a__b' }))).toBe('KEY_INVALID');
+    expect(parseKey(`incoming/factors/a_b_/${ID}/manifest.json`)).toMatchObject({ dataset: 'a_b_' });
+  });
+
   it('refuses to format a key from an invalid part', () => {
     expect(
       codeOf(() => formatBatchKey({ ...ref, dataset: '../x', area: 'loaded', file: 'manifest.json' })),

@@ -50,6 +50,20 @@ describe('manifest v1', () => {
     expect(formatManifest(parseManifest(Buffer.from(text)))).toBe(text);
   });
 
+  it('a dataset name with "__" has its own problem; our tables\' columns are reserved', () => {
+    const m = { ...valid(), dataset: 'base__history' };
+    expect(problemsOf(m)).toEqual(['MANIFEST_DATASET_SEPARATOR $.dataset']);
+    const reserved = valid();
+    reserved.columns = [
+      { name: 'superseded_by', type: 'float32' },
+      { name: 'Superseded_At', type: 'float32' },
+    ];
+    expect(problemsOf(reserved)).toEqual([
+      'MANIFEST_VALUE $.columns[0].name',
+      'MANIFEST_VALUE $.columns[1].name',
+    ]);
+  });
+
   it('accepts a calendar batch without columns', () => {
     const m = { ...valid(), kind: 'calendar' as const, dataset: 'cn', columns: [] };
     m.payload = { ...m.payload, key: `incoming/calendar/cn/${ID}/data.csv.gz` };
@@ -124,6 +138,32 @@ describe('manifest v1', () => {
     [{ producer: 'me' }, 'MANIFEST_TYPE $.producer'],
   ])('rejects %j (%s)', (patch, expected) => {
     expect(problemsOf({ ...valid(), ...patch })).toContain(expected);
+  });
+
+  it('rejects a manifest that repeats a key, at any level, naming each repeated key (MANIFEST_DUPLICATE_KEY)', () => {
+    const text = formatManifest(valid())
+      .replace('"rowCount": 4,', '"rowCount": 4,\n  "rowCount": 400,')
+      .replace('"bytes": 143,', '"bytes": 143,\n    "bytes": 143,')
+      .replace('"type": "float64"', '"type": "float64", "name": "ROC10"');
+    expect(problemsOf(text)).toEqual([
+      'MANIFEST_DUPLICATE_KEY $.columns[1].name',
+      'MANIFEST_DUPLICATE_KEY $.rowCount',
+      'MANIFEST_DUPLICATE_KEY $.payload.bytes',
+    ]);
+    let error: unknown;
+    try {
+      parseManifest(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'MANIFEST_INVALID' });
+    expect((error as Error).message).toContain('$.rowCount: repeats a key of its object');
+  });
+
+  it('reports repeated keys together with every other problem', () => {
+    const m = { ...valid(), rowCount: 0 };
+    const text = JSON.stringify(m).replace('"kind":"factors"', '"kind":"factors","kind":"factors"');
+    expect(problemsOf(text).sort()).toEqual(['MANIFEST_DUPLICATE_KEY $.kind', 'MANIFEST_VALUE $.rowCount']);
   });
 
   it('rejects input that is not JSON, or not an object', () => {

@@ -6,8 +6,10 @@ import { CsvRowParser, type ParsedRow } from '../../core/csv/index.js';
 import { digestBytes } from '../../core/digest.js';
 import { formatBatchKey } from '../../core/keys.js';
 import { parseManifest } from '../../core/manifest.js';
+import { manifestJsonSchema } from '../../core/manifest-json-schema.js';
 import { BatchInspector } from '../../core/quality/inspector.js';
 import { DEFAULT_POLICY } from '../../core/quality/policy.js';
+import { BLOCK_END, BLOCK_START, SCHEMA_FILE, withSchemaBlock } from '../../scripts/manifest-schema.js';
 
 /** The worked example of docs/batch-format.md must be a valid batch: a producer copies it. */
 const DOC = readFileSync(resolve(import.meta.dirname, '../../docs/batch-format.md'), 'utf8');
@@ -72,5 +74,37 @@ describe('docs/batch-format.md worked example', () => {
 
   it('gives the CRC-64/XZ check value the Python snippet asserts', () => {
     expect(DOC).toContain('assert crc64_xz(b"123456789") == 11051210869376104954');
+  });
+});
+
+describe('docs: the manifest JSON Schema generated from the zod schema', () => {
+  const fresh = manifestJsonSchema();
+
+  it('docs/manifest.schema.json is the schema the parser uses (npm run docs:schema when this fails)', () => {
+    expect(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'))).toEqual(fresh);
+  });
+
+  it('docs/batch-format.md carries the same schema between its markers', () => {
+    const block = DOC.slice(DOC.indexOf(BLOCK_START), DOC.indexOf(BLOCK_END));
+    const json = /```json\n([\s\S]*?)```/.exec(block)?.[1];
+    expect(json, 'the generated block is missing').toBeDefined();
+    expect(JSON.parse(json as string)).toEqual(fresh);
+    expect(withSchemaBlock(DOC, readFileSync(SCHEMA_FILE, 'utf8'))).toBe(DOC);
+  });
+
+  it('states the rules a JSON Schema can: required fields, no others, enums and patterns', () => {
+    expect(fresh).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: expect.arrayContaining(['formatVersion', 'batchId', 'columns', 'payload', 'createdAt']),
+      properties: {
+        formatVersion: { const: 1 },
+        kind: { enum: ['factors', 'calendar', 'experiments'] },
+        dataset: { pattern: '^[a-z][a-z0-9_]{0,47}$' },
+        rowCount: { type: 'integer', minimum: 1 },
+        columns: { items: { properties: { type: { enum: ['float32', 'float64'] } } } },
+        payload: { properties: { sha256: { pattern: '^[0-9a-f]{64}$' } }, additionalProperties: false },
+      },
+    });
   });
 });

@@ -17,6 +17,9 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): concurrent deliveries'
     const columns = floatColumns(20);
     const rows = factorRows({ dates: businessDays('2024-07-01', 5), instruments: 600, columns });
     const batch = makeBatch({ dataset: 'fc_once', columns, rows });
+    // Only this test's invocations count (another test of this file may have run first).
+    const earlier = new Set(env.stack.fc.invocations().map((r) => r.requestId));
+    const startedBefore = env.started.length;
     await env.upload(batch, { manifest: false });
 
     // The manifest's own trigger delivery, plus nine more of the very same event (OSS notifies at least once).
@@ -25,11 +28,16 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): concurrent deliveries'
     expect(record).toBeDefined();
     const payload = ossEventPayload(record as NonNullable<typeof record>);
     for (let i = 0; i < 9; i++) await env.stack.fc.invoke(FUNCTION, payload, { async: true });
-    const attempts = await env.stack.fc.waitForInvocations((r) => r.fn === FUNCTION, 10, 60_000);
+    const attempts = await env.stack.fc.waitForInvocations(
+      (r) => r.fn === FUNCTION && !earlier.has(r.requestId),
+      10,
+      60_000,
+    );
     await env.stack.fc.idle();
 
     expect(attempts.map((a) => a.status)).toEqual(Array(10).fill('succeeded'));
-    expect(new Set(env.started.filter((r) => r.fn === FUNCTION).map((r) => r.pid)).size).toBeGreaterThan(1);
+    const mine = env.started.slice(startedBefore).filter((r) => r.fn === FUNCTION);
+    expect(new Set(mine.map((r) => r.pid)).size).toBeGreaterThan(1);
     const [count] = await env.query('SELECT COUNT(*) AS n FROM f_fc_once');
     expect(Number(count?.n)).toBe(3000);
     const [ledger] = await env.query('SELECT status, rows_loaded, attempts FROM batches WHERE batch_id = ?', [
@@ -51,17 +59,14 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): concurrent deliveries'
     expect(garbage).toMatchObject({ ok: true });
     expect(JSON.parse(garbage.body.toString('utf8'))).toEqual({ outcomes: [] });
 
-    const record = env.events[0];
-    const payloadKey = {
-      ...record,
-      oss: {
-        ...record?.oss,
-        object: { ...record?.oss.object, key: 'incoming/factors/fc_once/x/data.csv.gz' },
-      },
-    };
+    // A real OSS record of this test's own upload of a payload key (the trigger never fires on it).
+    const key = 'incoming/factors/fc_skip/x/data.csv.gz';
+    await env.client.put(key, Buffer.from('not a manifest'));
+    const payloadKey = env.events.find((e) => e.oss.object.key === key);
+    expect(payloadKey).toBeDefined();
     const skipped = await env.stack.fc.invoke(FUNCTION, JSON.stringify({ events: [payloadKey] }));
     expect(JSON.parse(skipped.body.toString('utf8')).outcomes).toEqual([
-      expect.objectContaining({ status: 'skipped', key: 'incoming/factors/fc_once/x/data.csv.gz' }),
+      expect.objectContaining({ status: 'skipped', key }),
     ]);
   });
 });

@@ -1,11 +1,18 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessDays, factorRows, floatColumns, makeBatch } from './batch-builder.js';
-import { FUNCTION, type StackEnv, startStackEnv, waitForStatement } from './stack-harness.js';
+import { FUNCTION, type StackEnv, stallFirstGet, startStackEnv, waitForStatement } from './stack-harness.js';
 
 const COLUMNS = floatColumns(40);
-/** Big enough that the LOAD DATA statement runs for a while (a window to interrupt it in). */
-const ROWS = factorRows({ dates: businessDays('2024-08-01', 20), instruments: 1000, columns: COLUMNS });
+/** Small on purpose: its load takes well under a second, yet every kill below lands mid-statement. */
+const ROWS = factorRows({ dates: businessDays('2024-08-01', 2), instruments: 500, columns: COLUMNS });
+
+/**
+ * Where the local OSS server holds the payload's body until the test releases it: half of it has gone into
+ * LOAD DATA, the rest waits, so the statement is mid-load for as long as the test needs, on a fast or a slow
+ * machine alike (a kill "while it is still running" is not a race).
+ */
+const half = (batch: { payload: Buffer }) => Math.floor(batch.payload.length / 2);
 
 describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () => {
   let env: StackEnv;
@@ -30,16 +37,22 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
 
   it('an instance SIGKILLed mid-load leaves no visible rows, and the retry loads the batch once', async () => {
     const batch = makeBatch({ dataset: 'fc_kill', columns: COLUMNS, rows: ROWS });
+    const before = env.started.length;
+    const stall = stallFirstGet(env, batch.payloadKey, half(batch));
     await env.upload(batch);
+    await stall.stalled;
     const connection = await waitForStatement(env.db, 'LOAD DATA');
     // Rows are going in; a reader on another connection sees none of them.
-    await waitForDirtyRows('f_fc_kill', batch.batchId, 1000);
+    await waitForDirtyRows('f_fc_kill', batch.batchId, 1);
     expect(await count('fc_kill')).toBe(0);
-    const first = env.started.find((r) => r.fn === FUNCTION && r.attempt === 1 && r.pid !== undefined);
+    const first = env.started
+      .slice(before)
+      .find((r) => r.fn === FUNCTION && r.attempt === 1 && r.pid !== undefined);
     process.kill(first?.pid as number, 'SIGKILL');
 
     // The server rolls the dead connection's transaction back; nothing of it was ever visible.
     await waitUntilGone(connection);
+    stall.release(); // the held response goes nowhere now: its reader is dead
     expect(await count('fc_kill')).toBe(0);
     expect(
       (await env.query('SELECT status FROM batches WHERE batch_id = ?', [batch.batchId]))[0]?.status,
@@ -65,9 +78,12 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
   it('a MySQL connection killed mid-load (KILL from another session) is retried and loaded once', async () => {
     const batch = makeBatch({ dataset: 'fc_conn', columns: COLUMNS, rows: ROWS });
     const before = env.started.length;
+    const stall = stallFirstGet(env, batch.payloadKey, half(batch));
     await env.upload(batch);
+    await stall.stalled;
     const connection = await waitForStatement(env.db, 'LOAD DATA');
     await env.db.pool.query('KILL ?', [connection]);
+    stall.release(); // the rest of the payload flows into a sink whose connection is gone
 
     const requestId = env.started.slice(before).find((r) => r.fn === FUNCTION)?.requestId;
     const attempts = await env.stack.fc.waitForInvocations((r) => r.requestId === requestId, 2, 60_000);
@@ -109,13 +125,17 @@ describe('ingest on the FC runtime (s.yaml, dist bundle): crashes mid-load', () 
     expect(oldValue?.batch_id).toBe(old.batchId);
 
     const batch = makeBatch({ dataset: 'fc_restate', columns: COLUMNS, rows: ROWS });
+    const stall = stallFirstGet(env, batch.payloadKey, half(batch));
     await env.upload(batch);
+    await stall.stalled;
     await waitForStatement(env.db, 'LOAD DATA');
-    // Hold the batch's ledger row: the load writes every row, then waits at its commit (the ledger UPDATE).
+    // Hold the batch's ledger row while the load cannot finish: it writes every row once released, then waits
+    // at its commit (the ledger UPDATE).
     const holder = await env.db.pool.getConnection();
     try {
       await holder.query('START TRANSACTION');
       await holder.query('SELECT status FROM batches WHERE batch_id = ? FOR UPDATE', [batch.batchId]);
+      stall.release();
       await waitForDirtyRows('f_fc_restate', batch.batchId, ROWS.length);
       const byBatch = await env.query('SELECT batch_id, COUNT(*) AS n FROM f_fc_restate GROUP BY batch_id');
       expect(byBatch.map((r) => [r.batch_id, Number(r.n)])).toEqual([[old.batchId, 1000]]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MNS from '@alicloud/mns';
 import OSS from 'ali-oss';
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { AlertPublisher } from '../../adapters/alerts/mns.js';
 import type { LoadMode } from '../../adapters/warehouse/loader.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
@@ -34,6 +34,8 @@ export interface DepsOverrides {
   requestId?: string;
   config?: Partial<FunctionConfig>;
   alerts?: AlertPublisher;
+  /** The connections of one FC instance (a pool of 2, as functions/ingest/wiring.ts makes), instead of the shared one. */
+  pool?: Pool;
 }
 
 /**
@@ -56,6 +58,8 @@ export interface DirectEnv {
   /** binary protocol: FLOAT columns come back bit-exact */
   query(sql: string, params?: unknown[]): Promise<RowDataPacket[]>;
   json(key: string): Promise<Record<string, unknown>>;
+  /** The tables of a factor dataset that exist (f_<dataset>, f_<dataset>__history): none after a rejected first batch. */
+  tablesOf(dataset: string): Promise<string[]>;
   exists(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -94,7 +98,7 @@ export async function startDirect(
     const built = createIngestDeps({
       config: cfg,
       loadMode,
-      pool: db.pool,
+      pool: o.pool ?? db.pool,
       clients,
       logger: quiet(),
       requestId,
@@ -122,6 +126,14 @@ export async function startDirect(
     },
     query: async (sql, params = []) => (await db.pool.execute<RowDataPacket[]>(sql, params as never))[0],
     json: async (key) => JSON.parse((await client.get(key)).content.toString('utf8')),
+    tablesOf: async (dataset) => {
+      const rows = await db.pool.query<RowDataPacket[]>(
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?) ORDER BY TABLE_NAME`,
+        [`f_${dataset}`, `f_${dataset}__history`],
+      );
+      return rows[0].map((r) => String(r.t));
+    },
     exists: async (key) =>
       client.head(key).then(
         () => true,

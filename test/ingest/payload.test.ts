@@ -79,8 +79,7 @@ describe('ingest: payload and manifest checks', () => {
     });
     await env.upload(wrong);
     await expectRejected(wrong, 'PAYLOAD_SHA256_MISMATCH');
-    const [count] = await env.query('SELECT COUNT(*) AS n FROM f_p_sha');
-    expect(Number(count?.n)).toBe(0);
+    expect(await env.tablesOf('p_sha')).toEqual([]);
   });
 
   it('PAYLOAD_NOT_GZIP: the payload the manifest describes is not gzip', async () => {
@@ -119,6 +118,29 @@ describe('ingest: payload and manifest checks', () => {
     expect(ledger).toEqual({ kind: 'factors', dataset: 'p_manifest', content_sha256: null, date_end: null });
   });
 
+  it("a manifest that repeats a key is rejected with the repeated key's path, even when it is otherwise valid", async () => {
+    const batch = goodBatch('p_dupkey');
+    // Read "last wins", this manifest would claim another row count than the one its producer checked.
+    const manifestText = batch.manifestText.replace(
+      `"rowCount": ${batch.manifest.rowCount},`,
+      `"rowCount": ${batch.manifest.rowCount},\n  "rowCount": ${batch.manifest.rowCount + 1},`,
+    );
+    expect(manifestText).not.toBe(batch.manifestText);
+    const duplicated = { ...batch, manifestText };
+    await env.upload(duplicated);
+    const reason = await expectRejected(duplicated, 'MANIFEST_INVALID');
+    expect(reason.manifestProblems).toEqual([
+      expect.objectContaining({ code: 'MANIFEST_DUPLICATE_KEY', path: '$.rowCount' }),
+    ]);
+    const [count] = await env.query("SELECT COUNT(*) AS n FROM batches WHERE dataset = 'p_dupkey'");
+    expect(Number(count?.n)).toBe(1);
+    expect(
+      await env.query(
+        "SELECT table_name FROM information_schema.TABLES WHERE table_schema = DATABASE() AND table_name = 'f_p_dupkey'",
+      ),
+    ).toEqual([]);
+  });
+
   it('a manifest that is not JSON, or describes another batch than its key, is rejected', async () => {
     const notJson = { ...goodBatch('p_notjson'), manifestText: '{"formatVersion": 1,' };
     await env.upload(notJson);
@@ -133,9 +155,9 @@ describe('ingest: payload and manifest checks', () => {
     ]);
   });
 
-  it('KIND_NOT_SUPPORTED: experiments batches have no loader yet', async () => {
+  it('experiments batches go through their own rules: a line of no known type is EXP_TYPE_UNKNOWN', async () => {
     const batch = makeBatch({ dataset: 'mlruns', kind: 'experiments', csv: '{"run": 1}\n' });
     await env.upload(batch);
-    await expectRejected(batch, 'KIND_NOT_SUPPORTED');
+    await expectRejected(batch, 'EXP_TYPE_UNKNOWN');
   });
 });

@@ -97,8 +97,9 @@ describe('ingest: the quality rules', () => {
   });
 
   async function expectNothingLoaded(batch: Batch): Promise<void> {
-    const [count] = await env.query(`SELECT COUNT(*) AS n FROM f_${batch.dataset}`);
-    expect(Number(count?.n)).toBe(0);
+    // A rejected first batch leaves no schema behind: no table, no registry row.
+    expect(await env.tablesOf(batch.dataset)).toEqual([]);
+    expect(await env.query('SELECT dataset FROM datasets WHERE dataset = ?', [batch.dataset])).toEqual([]);
     const [ledger] = await env.query('SELECT status, error_code FROM batches WHERE batch_id = ?', [
       batch.batchId,
     ]);
@@ -150,8 +151,7 @@ describe('ingest: the quality rules', () => {
     for (const r of rows.slice(0, 10)) r.values[0] = Number.NaN;
     const batch = makeBatch({ dataset: 'q_strict', columns: COLUMNS, rows });
     expect(await env.ingest(batch)).toMatchObject({ status: 'rejected', code: 'NULL_RATIO' });
-    const [count] = await env.query('SELECT COUNT(*) AS n FROM f_q_strict');
-    expect(Number(count?.n)).toBe(0);
+    expect(await env.tablesOf('q_strict')).toEqual([]);
   });
 
   it('blocks on INSTRUMENT_COUNT_DRIFT when the dataset sets it to block', async () => {
@@ -183,8 +183,7 @@ describe('ingest: the quality rules', () => {
     for (const r of rows) r.values[1] = 0.25; // every instrument the same value of b
     const batch = makeBatch({ dataset: 'q_constant', columns: COLUMNS, rows });
     expect(await env.ingest(batch)).toMatchObject({ status: 'rejected', code: 'CONSTANT_FACTOR' });
-    const [count] = await env.query('SELECT COUNT(*) AS n FROM f_q_constant');
-    expect(Number(count?.n)).toBe(0);
+    expect(await env.tablesOf('q_constant')).toEqual([]);
     const reason = await env.json(formatBatchKey({ ...batch, area: 'quarantine', file: 'reason.json' }));
     expect((reason.findings as Finding[])[0]).toMatchObject({
       code: 'CONSTANT_FACTOR',

@@ -5,6 +5,7 @@ import type OSS from 'ali-oss';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { OssEventRecord } from '../../core/oss-event.js';
 import type { InvocationRecord } from '../../local/fc/invocation.js';
+import type { OssServerOptions } from '../../local/oss/server.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.js';
 import type { Batch } from './batch-builder.js';
@@ -27,6 +28,8 @@ export interface StackEnv {
   query(sql: string, params?: unknown[]): Promise<RowDataPacket[]>;
   /** the ingest function's output lines */
   logs: string[];
+  /** the local OSS server's test hook, for this env's tests to set and clear (undefined: none) */
+  intercept: OssServerOptions['intercept'];
   close(): Promise<void>;
 }
 
@@ -38,7 +41,9 @@ export async function startStackEnv(
   const db = await createTestDatabase(`fc_${label}`);
   const started: InvocationRecord[] = [];
   const logs: string[] = [];
+  let intercept: StackEnv['intercept'];
   const stack = await startLocalStack({
+    ossIntercept: (req) => intercept?.(req),
     stateDir: join(dir, 'state'),
     mysqlUrl: db.url,
     env: { LOG_LEVEL: 'info', ...options.env },
@@ -55,6 +60,12 @@ export async function startStackEnv(
   });
   const client = ossClient(stack.oss.url, stack.bucket, stack.credentials);
   return {
+    get intercept() {
+      return intercept;
+    },
+    set intercept(hook) {
+      intercept = hook;
+    },
     db,
     stack,
     client,
@@ -72,6 +83,28 @@ export async function startStackEnv(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Hold the body of the first GetObject of `key` after `afterBytes` bytes, until `release()`: whatever reads it
+ * (ingest streaming a payload into LOAD DATA) is then mid-read for as long as the test needs, on any machine.
+ */
+export function stallFirstGet(env: StackEnv, key: string, afterBytes: number) {
+  let reached: () => void = () => {};
+  let release: () => void = () => {};
+  const stalled = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let used = false;
+  env.intercept = (req) => {
+    if (used || req.method !== 'GET' || req.key !== key || 'uploads' in req.query) return undefined;
+    used = true;
+    return { stall: { afterBytes, reached, release: released } };
+  };
+  return { stalled, release };
 }
 
 /** Poll PROCESSLIST until a statement starting with `prefix` runs in `database`; returns its connection id. */

@@ -24,12 +24,8 @@ describe('fc runtime: context, environment and instances', () => {
       ? Promise.resolve()
       : new Promise((resolve) => logWaiters.add({ match, resolve }));
 
-  beforeAll(async () => {
-    dir = await tempDir('fc-context');
-    out = join(dir.path, 'out');
-    // In the test process's environment, so a leak into the function would show.
-    process.env.FC_TEST_LEAK = 'must-not-leak';
-    fc = await startFcRuntime({
+  const start = () =>
+    startFcRuntime({
       sYamlPath: fixture('context.s.yaml'),
       env: { OUT_DIR: out },
       config: { AccountID: ACCOUNT_ID },
@@ -43,6 +39,13 @@ describe('fc runtime: context, environment and instances', () => {
         }
       },
     });
+
+  beforeAll(async () => {
+    dir = await tempDir('fc-context');
+    out = join(dir.path, 'out');
+    // In the test process's environment, so a leak into the function would show.
+    process.env.FC_TEST_LEAK = 'must-not-leak';
+    fc = await start();
   });
 
   afterAll(async () => {
@@ -151,8 +154,16 @@ describe('fc runtime: context, environment and instances', () => {
   });
 
   it('runs preStop on idle instances when it closes', async () => {
-    const pids = fc.instancePids('ctx');
-    await fc.close();
-    for (const pid of pids) expect(existsSync(join(out, `prestop-${pid}.json`))).toBe(true);
+    // A runtime of its own to close: the shared one serves the other tests, in any order.
+    const own = await start();
+    try {
+      expect(json<Seen>((await own.invoke('ctx', '{}')).result).pid).toBeGreaterThan(0);
+      const pids = own.instancePids('ctx');
+      expect(pids).toHaveLength(1);
+      await own.close();
+      for (const pid of pids) expect(existsSync(join(out, `prestop-${pid}.json`))).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../local/fc/clock.js';
 import { parseSchedule } from '../../local/fc/cron.js';
 import { type FcRuntime, startFcRuntime } from '../../local/fc/runtime.js';
@@ -9,10 +9,12 @@ describe('fc runtime: timer triggers on a ManualClock', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let out: string;
   let fc: FcRuntime;
-  const clock = new ManualClock(new Date('2024-03-01T00:00:00Z'));
+  let clock: ManualClock;
   const fired = (fn: string) => fc.invocations().filter((r) => r.fn === fn);
 
-  beforeAll(async () => {
+  // Each test its own clock from 2024-03-01 00:00 UTC and its own runtime: a ManualClock only moves forward.
+  beforeEach(async () => {
+    clock = new ManualClock(new Date('2024-03-01T00:00:00Z'));
     dir = await tempDir('fc-timer');
     out = join(dir.path, 'out');
     fc = await startFcRuntime({
@@ -21,13 +23,13 @@ describe('fc runtime: timer triggers on a ManualClock', () => {
       config: { AccountID: ACCOUNT_ID },
       credentials: STS,
       clock,
-      // @every 1h fires 24 times in the last test; two instances per function keep that cheap.
+      // @every 1h fires 26 times in the next-day test; two instances per function keep that cheap.
       instanceCap: 2,
       log: () => {},
     });
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await fc?.close();
     await dir?.remove();
   });

@@ -124,19 +124,22 @@ describe('local MNS request authentication', () => {
   });
 
   it('accepts the configured STS token and rejects a wrong or missing one', async () => {
+    // Its own topic: the server is the file's, and its tests run in any order.
+    await mns.createTopic('sts-probe');
     const sts = new MNS(ACCOUNT, { ...STS, endpoint: server.url });
-    expect((await sts.getTopicAttributes('alerts')).code).toBe(200);
+    expect((await sts.getTopicAttributes('sts-probe')).code).toBe(200);
     const wrong = new MNS(ACCOUNT, { ...STS, securityToken: 'stale-token', endpoint: server.url });
-    expect((await failure(wrong.getTopicAttributes('alerts'))).name).toBe('MNSAccessDeniedError');
+    expect((await failure(wrong.getTopicAttributes('sts-probe'))).name).toBe('MNSAccessDeniedError');
     const { securityToken: _omitted, ...withoutToken } = STS;
     const missing = new MNS(ACCOUNT, { ...withoutToken, endpoint: server.url });
-    expect((await failure(missing.getTopicAttributes('alerts'))).name).toBe('MNSAccessDeniedError');
+    expect((await failure(missing.getTopicAttributes('sts-probe'))).name).toBe('MNSAccessDeniedError');
   });
 
   it('rejects a Content-MD5 that does not match the body with InvalidDegist', async () => {
     const body = '<?xml version="1.0" encoding="UTF-8"?><Message><MessageBody>eA==</MessageBody></Message>';
     const wrongMd5 = Buffer.from(createHash('md5').update('other').digest('hex')).toString('base64');
-    const response = await mnsRequest(server.url, CRED, 'POST', '/topics/alerts/messages', body, {
+    await mns.createTopic('md5-probe');
+    const response = await mnsRequest(server.url, CRED, 'POST', '/topics/md5-probe/messages', body, {
       'content-md5': wrongMd5,
     });
     expect(response.status).toBe(400);

@@ -1,16 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crc64 } from '../../core/crc64.js';
 import { bytes, failure, type OssHarness, openSignedRequest, startHarness } from './oss-harness.js';
 
 let h: OssHarness;
 
-beforeAll(async () => {
+// A server and root per test: the tests list the bucket and its directories, and one restarts the server.
+beforeEach(async () => {
   h = await startHarness();
 });
-afterAll(async () => {
+afterEach(async () => {
   await h.close();
 });
 

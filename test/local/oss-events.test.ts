@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.js';
-import { ACCOUNT, BUCKET, type OssHarness, REGION, startHarness } from './oss-harness.js';
+import { ACCOUNT, BUCKET, type OssHarness, openSignedRequest, REGION, startHarness } from './oss-harness.js';
 
 let h: OssHarness;
 const logs: string[] = [];
@@ -55,6 +57,42 @@ describe('local OSS event notifications', () => {
     await client.put('events/a.csv', Buffer.from('x'));
     await expect.poll(() => h.events.length).toBe(before + 3);
     expect(h.events.at(-1)?.oss.object.deltaSize).toBe(1 - body.length);
+  });
+
+  it('emits the event of an object committed after its client hung up, as OSS does', async () => {
+    const client = h.client();
+    const key = 'events/hung-up.bin';
+    const { uploadId } = await client.initMultipartUpload(key);
+    const part = Buffer.alloc(16 * 1024 * 1024, 7);
+    for (const n of [1, 2, 3]) await client.uploadPart(key, uploadId, n, part, 0, part.length);
+    const before = h.events.length;
+    // CompleteMultipartUpload, and the client gone while the server assembles 48 MiB: it commits afterwards.
+    const req = openSignedRequest(h.server, {
+      method: 'POST',
+      key,
+      subres: { uploadId },
+      headers: { 'x-oss-complete-all': 'yes', 'content-length': '0' },
+    });
+    req.on('error', () => undefined);
+    req.end();
+    const inFlight = () => readdir(join(h.root, 'tmp'));
+    await expect.poll(async () => (await inFlight()).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    req.destroy();
+    await expect
+      .poll(
+        () =>
+          client.head(key).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    await expect
+      .poll(() => h.events.slice(before).map((e) => `${e.eventName} ${e.oss.object.key}`), {
+        timeout: 10_000,
+      })
+      .toContain(`ObjectCreated:CompleteMultipartUpload ${key}`);
   });
 
   it('keeps a throwing listener away from the server', async () => {
