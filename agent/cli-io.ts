@@ -15,6 +15,8 @@ export interface CliIO {
    * requests are signed with. Tests set a skewed one to see what OSS answers.
    */
   now?: () => Date;
+  /** How the agent waits between retries (default a timer); tests see the backoff schedule through it. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The agent's clock for this run. */
@@ -27,22 +29,39 @@ export interface GlobalOptions {
   config?: string;
   journal?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
-/** Human text on stdout, or one JSON document with --json. */
+/**
+ * Whether a cron-style command (push, resume) keeps quiet on success: stderr is not a terminal (cron,
+ * systemd, a pipe) and --verbose was not given. cron mails whatever a job prints, so a quiet success mails
+ * nothing; failures and warnings are printed either way.
+ */
+export function isQuiet(io: CliIO, options: GlobalOptions): boolean {
+  return !io.isTTY && options.verbose !== true;
+}
+
+/** Human text on stdout, or one JSON document with --json; nothing on success when quiet. */
 export class Output {
   constructor(
     private readonly io: CliIO,
     readonly json: boolean,
+    readonly quiet = false,
   ) {}
 
-  /** A line for people (suppressed with --json). */
+  /** A line for people (suppressed with --json and when quiet). */
   say(text: string): void {
-    if (!this.json) this.io.stdout(`${text}\n`);
+    if (!this.json && !this.quiet) this.io.stdout(`${text}\n`);
   }
 
-  /** The command's result. */
+  /** The command's result (with --json always; for people unless quiet). */
   result(document: unknown, human: string): void {
-    this.io.stdout(this.json ? `${JSON.stringify(document)}\n` : `${human}\n`);
+    if (this.json) this.io.stdout(`${JSON.stringify(document)}\n`);
+    else if (!this.quiet) this.io.stdout(`${human}\n`);
+  }
+
+  /** Something a person must see even when quiet (a batch left behind, warnings): on stderr, never with --json's stdout. */
+  warn(text: string): void {
+    this.io.stderr(`${text}\n`);
   }
 }

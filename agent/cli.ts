@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import type { CliIO } from './cli-io.js';
 import { runCli } from './program.js';
+import { divertUrllibWarnings } from './vendor-noise.js';
 
 /**
  * The qlib-sync binary. SIGINT/SIGTERM ask a running command to stop cleanly (watch finishes the push in
@@ -33,6 +34,10 @@ const io: CliIO = {
   stop: stop.signal,
 };
 
+// urllib's "callback twice" dumps are noise for a person reading the output (vendor-noise.ts).
+divertUrllibWarnings((line) => {
+  if (io.env.QLIB_SYNC_LOG_LEVEL === 'debug') io.stderr(`${JSON.stringify({ level: 'debug', msg: line })}\n`);
+});
 process.exitCode = await runCli(process.argv.slice(2), io);
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);

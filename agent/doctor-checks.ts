@@ -5,6 +5,7 @@ import { PipelineError } from '../core/errors.js';
 import type { CliIO, GlobalOptions } from './cli-io.js';
 import { loadCredentials } from './credentials.js';
 import { clockCheck, refusedForClock } from './doctor-clock.js';
+import { ingestChecks } from './doctor-ingest.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { writeFileAtomic } from './journal/atomic-file.js';
 import { Journal } from './journal/journal.js';
@@ -55,8 +56,13 @@ export async function runChecks(io: CliIO, options: GlobalOptions, now: () => Da
       );
     }
   }
-  checks.push(...(await bucketChecks(store, settings, now)));
-  if (settings !== undefined) checks.push(...journalChecks(settings.journalDir));
+  const bucket = await bucketChecks(store, settings, now);
+  checks.push(...bucket);
+  if (settings !== undefined) {
+    checks.push(...journalChecks(settings.journalDir));
+    const reachable = bucket[0]?.status === 'ok' ? store : undefined;
+    checks.push(...(await ingestChecks(reachable, settings, now)));
+  }
   return checks;
 }
 

@@ -10,6 +10,8 @@ export const EXIT = {
   data: 4,
   unavailable: 5,
   busy: 6,
+  /** Uploaded, but ingest has published no status in time (push --wait, doctor). */
+  overdue: 7,
 } as const;
 
 /** A command line that cannot work (conflicting or missing options). */
@@ -21,7 +23,16 @@ export class UsageError extends TerminalError {
 }
 
 /** The machine's setup is wrong (config, credentials, bucket, clock): retrying cannot help, fixing it does. */
-const CONFIG_CODES = new Set(['CONFIG_INVALID', 'OSS_AUTH', 'OSS_NO_BUCKET', 'OSS_CLOCK_SKEW']);
+const CONFIG_CODES = new Set([
+  'CONFIG_INVALID',
+  'OSS_AUTH',
+  'OSS_NO_BUCKET',
+  'OSS_CLOCK_SKEW',
+  // The store refused a request (an unexpected 4xx) or has no DNS for virtual-hosted buckets: the endpoint,
+  // its pathStyle setting or the store's feature set, not the data.
+  'OSS_REFUSED',
+  'OSS_VHOST_DNS',
+]);
 
 /** The one decision table from error class to exit code (STYLE.md habit 12). */
 export function exitCodeOf(error: unknown): number {
@@ -31,6 +42,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof PipelineError) {
     if (CONFIG_CODES.has(error.code) || error.code.startsWith('CREDENTIALS_')) return EXIT.config;
     if (error.code === 'JOURNAL_LOCKED') return EXIT.busy;
+    if (error.code === 'INGEST_OVERDUE') return EXIT.overdue;
     return EXIT.data;
   }
   return EXIT.bug;
@@ -44,11 +56,13 @@ export function hintFor(code: number): string | undefined {
     case EXIT.config:
       return 'fix the configuration, credentials or clock; `qlib-sync doctor` checks them all';
     case EXIT.data:
-      return 'fix the input and push again; nothing broken was uploaded';
+      return 'fix the input (or the rules) and push again; nothing broken was loaded';
     case EXIT.unavailable:
       return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
     case EXIT.busy:
       return 'another qlib-sync is running; try again when it has finished';
+    case EXIT.overdue:
+      return 'the batch is uploaded but ingest has not answered: `qlib-sync status` shows it, `qlib-sync resume --retrigger <batch-id>` sends its manifest again';
     case EXIT.bug:
       return 'this is a bug in qlib-sync: please report it with the output above';
     default:

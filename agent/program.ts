@@ -12,18 +12,23 @@ import { agentVersion } from './version.js';
 
 const HELP = `
 Configuration: a JSON file (--config, default ~/.config/qlib-sync/config.json) with
-bucket, region, endpoint, journalDir, credentialsFile, multipartThreshold, partSize,
-parallel, retries, retryBaseMs, timeoutMs, policy; environment variables override it
-(OSS_BUCKET, OSS_REGION, OSS_ENDPOINT, QLIB_SYNC_JOURNAL, …). Credentials come from
-ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN
-or the credentials file (mode 600). docs/agent.md has the whole guide.
+bucket, region, endpoint, pathStyle, journalDir, credentialsFile, multipartThreshold,
+partSize, parallel, retries, retryBaseMs, timeoutMs, ingestOverdueMinutes, lateDays, policy;
+environment variables override it (OSS_BUCKET, OSS_REGION, OSS_ENDPOINT, OSS_PATH_STYLE,
+QLIB_SYNC_JOURNAL, …). Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID /
+ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN or the credentials file
+(mode 600). docs/agent.md has the whole guide.
 
-Exit codes: 0 ok, 1 bug, 2 usage, 3 config/credentials/clock, 4 invalid input data,
-5 OSS unreachable after retries, 6 journal busy.
+Off a terminal (cron) push and resume print nothing when all went well; --verbose prints
+the result and progress, --json the result document. Failures always print.
+
+Exit codes: 0 ok, 1 bug, 2 usage, 3 config/credentials/clock/store refusal, 4 invalid input
+data (or, with push --wait, a batch ingest rejected), 5 OSS unreachable after retries,
+6 journal busy, 7 no verdict from ingest in time (push --wait, doctor).
 
 Example (cron, after the nightly qlib update):
   30 18 * * 1-5  qlib-sync push /data/qlib/cn_data --dataset cn_daily \\
-                   --fields open,close,high,low,volume,factor --since-last
+                   --fields open,close,high,low,volume,factor --since-last --wait
 `;
 
 /** Run one command line; never exits the process, returns the exit code (one catch, one decision table). */
@@ -40,6 +45,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')
     .option('--journal <dir>', 'journal directory (overrides the config)')
     .option('--json', 'machine-readable output on stdout')
+    .option(
+      '--verbose',
+      'push/resume: the result and progress also when not on a terminal (cron is quiet on success)',
+    )
     .addHelpText('after', HELP)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

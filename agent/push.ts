@@ -1,6 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import { formatBatchId } from '../core/batch-id.js';
-import { TerminalError } from '../core/errors.js';
+import type { BatchStatus } from '../core/batch-status.js';
 import { formatBatchKey } from '../core/keys.js';
 import type { ManifestV1 } from '../core/manifest.js';
 import type { Finding } from '../core/quality/findings.js';
@@ -9,29 +9,56 @@ import { BatchBlockedError } from './build/findings-text.js';
 import type { AgentContext } from './context.js';
 import { fsyncDir } from './journal/atomic-file.js';
 import type { JournalEntry } from './journal/entry.js';
-import type { BatchSource } from './sources/source.js';
-import { uploadEntry } from './upload/uploader.js';
+import type { HistoryReport, LateSent } from './sent/late-report.js';
+import type { BatchSource, SourceNotice } from './sources/source.js';
+import { upload } from './upload/pending.js';
+
+/** What a push noticed besides the batch itself (since-last.ts, provider-notices.ts). */
+export interface PushNotes {
+  /** Source notices: instruments without feature files, directories a market file leaves out. */
+  notices?: SourceNotice[];
+  /** Dates already sent that were sent again because values or rows for them appeared later. */
+  late?: LateSent;
+  /** What could not be sent on its own: rewritten history, late values older than lateDays. */
+  history?: HistoryReport;
+}
 
 /** What a push did: expected outcomes are values (STYLE.md habit 5). */
-export type PushResult =
-  | {
-      status: 'uploaded';
-      batchId: string;
-      kind: string;
-      dataset: string;
-      rows: number;
-      bytes: number;
-      dateRange: { start: string; end: string };
-      warnings: Finding[];
-    }
-  | { status: 'already-uploaded'; batchId: string; kind: string; dataset: string; rows: number }
-  | { status: 'empty'; kind: string; dataset: string; reason: string };
+export type PushResult = PushNotes &
+  (
+    | {
+        status: 'uploaded';
+        batchId: string;
+        kind: string;
+        dataset: string;
+        rows: number;
+        bytes: number;
+        dateRange: { start: string; end: string };
+        warnings: Finding[];
+        /** With --wait: what ingest decided. */
+        ingest?: BatchStatus;
+      }
+    | {
+        status: 'already-uploaded';
+        batchId: string;
+        kind: string;
+        dataset: string;
+        rows: number;
+        ingest?: BatchStatus;
+      }
+    | { status: 'empty'; kind: string; dataset: string; reason: string }
+  );
 
 /**
  * Build, check and upload one batch. Nothing is uploaded when a blocking rule fires (BatchBlockedError)
  * or when the same content was pushed before (its batch id is returned instead).
  */
 export async function pushSource(ctx: AgentContext, source: BatchSource): Promise<PushResult> {
+  return finishPush(ctx, source, await buildSource(ctx, source));
+}
+
+/** Build and check a source's payload (a spool file not yet named), with progress. */
+export async function buildSource(ctx: AgentContext, source: BatchSource): Promise<BuiltPayload> {
   const built = await buildPayload(source, {
     spoolDir: ctx.journal.spoolDir,
     policy: ctx.settings.policy,
@@ -45,35 +72,45 @@ export async function pushSource(ctx: AgentContext, source: BatchSource): Promis
       ),
   });
   ctx.progress.done();
-  if (built.report.blocked) {
-    rmSync(built.path, { force: true });
-    throw new BatchBlockedError(source.dataset, built.report.findings);
-  }
-  return settleBuilt(ctx, source, built);
+  return built;
 }
 
 /**
- * Journal and upload a payload that passed the rules (also one of a split push's, agent/split): nothing when it
- * is empty, or when the same content was pushed before (its batch id is returned instead).
+ * What follows a build: stop on a blocking finding, say so when there are no rows or the content went up
+ * before, else journal the batch (then `onJournaled` with its id, before anything is uploaded) and upload
+ * it. The source's notices are logged as warnings (a person must see them even when the push is quiet), once
+ * per push: a split push (agent/split) logs them with its first batch only.
  */
-export async function settleBuilt(
+export async function finishPush(
   ctx: AgentContext,
   source: BatchSource,
   built: BuiltPayload,
+  onJournaled?: (batchId: string) => void,
+  logNotices = true,
 ): Promise<PushResult> {
   const { kind, dataset } = source;
+  if (built.report.blocked) {
+    rmSync(built.path, { force: true });
+    throw new BatchBlockedError(dataset, built.report.findings);
+  }
+  const notices = source.kind === 'factors' ? (source.notices?.() ?? []) : [];
+  if (logNotices)
+    for (const n of notices)
+      ctx.logger[n.severity](n.message, { code: n.code, dataset, examples: n.examples });
+  const notes = notices.length === 0 ? {} : { notices };
   if (built.rowCount === 0 || built.dateRange === undefined) {
     rmSync(built.path, { force: true });
-    return { status: 'empty', kind, dataset, reason: 'no rows in the selected range' };
+    return { status: 'empty', kind, dataset, reason: 'no rows in the selected range', ...notes };
   }
   const same = ctx.journal.findByContent(kind, dataset, built.digest.sha256);
   if (same !== undefined) {
     rmSync(built.path, { force: true });
     if (same.state === 'built' || same.state === 'uploading') await upload(ctx, same, true);
     const batchId = same.manifest.batchId;
-    return { status: 'already-uploaded', batchId, kind, dataset, rows: same.manifest.rowCount };
+    return { status: 'already-uploaded', batchId, kind, dataset, rows: same.manifest.rowCount, ...notes };
   }
   const entry = journalBuilt(ctx, source, built);
+  onJournaled?.(entry.manifest.batchId);
   const done = await upload(ctx, entry, false);
   return {
     status: 'uploaded',
@@ -84,35 +121,9 @@ export async function settleBuilt(
     bytes: built.digest.bytes,
     dateRange: built.dateRange,
     warnings: built.report.findings.filter((f) => f.severity === 'warn'),
+    ...notes,
   };
 }
-
-export interface ResumeOutcome {
-  finished: JournalEntry[];
-  /** Batches that cannot be finished (their spool file is gone or altered): `resume --drop` them. */
-  broken: TerminalError[];
-}
-
-/**
- * Finish every batch left in built/uploading (after a crash or a network failure), oldest first. A batch
- * whose spooled payload is gone or altered is reported, not retried, and does not hold up the others;
- * any other failure (OSS unreachable, credentials) stops here: the next batches would fail the same way.
- */
-export async function resumePending(ctx: AgentContext): Promise<ResumeOutcome> {
-  const outcome: ResumeOutcome = { finished: [], broken: [] };
-  for (const entry of ctx.journal.pending()) {
-    try {
-      outcome.finished.push(await upload(ctx, entry, true));
-    } catch (error) {
-      if (!(error instanceof TerminalError && SPOOL_CODES.includes(error.code))) throw error;
-      ctx.logger.error('cannot finish a batch', { batchId: entry.manifest.batchId, error });
-      outcome.broken.push(error);
-    }
-  }
-  return outcome;
-}
-
-const SPOOL_CODES = ['SPOOL_MISSING', 'SPOOL_CORRUPT'];
 
 /** Name the payload, move it into the spool under its batch id and journal it as built. */
 function journalBuilt(ctx: AgentContext, source: BatchSource, built: BuiltPayload): JournalEntry {
@@ -147,7 +158,7 @@ function journalBuilt(ctx: AgentContext, source: BatchSource, built: BuiltPayloa
   };
   const at = now.toISOString();
   const entry: JournalEntry = {
-    formatVersion: 1,
+    formatVersion: 2,
     state: 'built',
     manifest,
     spoolPath,
@@ -157,33 +168,4 @@ function journalBuilt(ctx: AgentContext, source: BatchSource, built: BuiltPayloa
   };
   ctx.journal.save(entry);
   return entry;
-}
-
-async function upload(ctx: AgentContext, entry: JournalEntry, verifySpool: boolean): Promise<JournalEntry> {
-  const { settings } = ctx;
-  try {
-    return await uploadEntry(
-      {
-        store: ctx.store,
-        journal: ctx.journal,
-        logger: ctx.logger.child({ batchId: entry.manifest.batchId }),
-        now: ctx.now,
-        retry: {
-          attempts: settings.retries,
-          baseMs: settings.retryBaseMs,
-          ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-        },
-        multipart: {
-          threshold: settings.multipartThreshold,
-          partSize: settings.partSize,
-          parallel: settings.parallel,
-        },
-        onProgress: (sent, total) => ctx.progress.upload(entry.manifest.batchId, sent, total),
-      },
-      entry,
-      verifySpool,
-    );
-  } finally {
-    ctx.progress.done();
-  }
 }

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type Env, integer, type KeySpec, readConfig, type Specs, text, url } from '../core/config-reader.js';
+import {
+  boolean,
+  type Env,
+  integer,
+  type KeySpec,
+  readConfig,
+  type Specs,
+  text,
+  url,
+} from '../core/config-reader.js';
 import { ConfigError, type Problem } from '../core/errors.js';
 import { readJsonDocument } from '../core/json-document.js';
 import { DEFAULT_POLICY, parsePolicy, type QualityPolicy } from '../core/quality/policy.js';
@@ -13,6 +22,8 @@ export interface AgentSettings {
   /** Region id without the oss- prefix, e.g. cn-hangzhou. */
   region: string;
   endpoint: string | undefined;
+  /** Path-style requests (`<endpoint>/<bucket>/<key>`, ali-oss sldEnable) for stores without virtual-host DNS. */
+  pathStyle: boolean;
   journalDir: string;
   credentialsFile: string | undefined;
   multipartThreshold: number;
@@ -21,6 +32,10 @@ export interface AgentSettings {
   retries: number;
   retryBaseMs: number;
   timeoutMs: number;
+  /** An uploaded batch with no status from ingest after this long is reported by status and doctor. */
+  ingestOverdueMinutes: number;
+  /** --since-last re-sends dates this many trading days back whose values appeared late; older ones are reported. */
+  lateDays: number;
   policy: QualityPolicy;
 }
 
@@ -31,6 +46,7 @@ export const SETTING_ENV: Record<keyof AgentSettings, string> = {
   bucket: 'OSS_BUCKET',
   region: 'OSS_REGION',
   endpoint: 'OSS_ENDPOINT',
+  pathStyle: 'OSS_PATH_STYLE',
   journalDir: 'QLIB_SYNC_JOURNAL',
   credentialsFile: 'QLIB_SYNC_CREDENTIALS',
   multipartThreshold: 'QLIB_SYNC_MULTIPART_THRESHOLD',
@@ -39,6 +55,8 @@ export const SETTING_ENV: Record<keyof AgentSettings, string> = {
   retries: 'QLIB_SYNC_RETRIES',
   retryBaseMs: 'QLIB_SYNC_RETRY_BASE_MS',
   timeoutMs: 'QLIB_SYNC_TIMEOUT_MS',
+  ingestOverdueMinutes: 'QLIB_SYNC_INGEST_OVERDUE_MINUTES',
+  lateDays: 'QLIB_SYNC_LATE_DAYS',
   policy: 'QLIB_SYNC_POLICY',
 };
 
@@ -61,6 +79,10 @@ function specs(home: string): Specs<AgentSettings> {
       'endpoint',
       url('OSS endpoint override, e.g. http://127.0.0.1:9000 for the local stack', ['http:', 'https:']),
     ),
+    pathStyle: spec(
+      'pathStyle',
+      boolean('path-style requests <endpoint>/<bucket>/<key> (stores without virtual-host DNS)', false),
+    ),
     journalDir: spec(
       'journalDir',
       text('journal directory', false, join(home, '.local', 'state', 'qlib-sync')),
@@ -78,6 +100,14 @@ function specs(home: string): Specs<AgentSettings> {
     retries: spec('retries', integer('attempts for a transient OSS fault', 1, 20, 5)),
     retryBaseMs: spec('retryBaseMs', integer('first retry delay (doubles each time)', 1, 60_000, 1000)),
     timeoutMs: spec('timeoutMs', integer('OSS request timeout', 100, 3_600_000, 120_000)),
+    ingestOverdueMinutes: spec(
+      'ingestOverdueMinutes',
+      integer('minutes an uploaded batch may wait for its status from ingest', 1, 7 * 24 * 60, 30),
+    ),
+    lateDays: spec(
+      'lateDays',
+      integer('trading days back --since-last re-sends a date whose values appeared late', 0, 10_000, 20),
+    ),
     policy: spec('policy', policySpec()),
   };
 }
@@ -105,6 +135,14 @@ export function loadSettings(input: SettingsInput): AgentSettings {
  */
 export function loadJournalDir(input: SettingsInput): string {
   return readMerged(input, { journalDir: specs(input.home).journalDir }).journalDir;
+}
+
+/** What the journal-only commands (`status --offline`) need: the journal and the overdue limit. */
+export function loadLocalSettings(
+  input: SettingsInput,
+): Pick<AgentSettings, 'journalDir' | 'ingestOverdueMinutes'> {
+  const all = specs(input.home);
+  return readMerged(input, { journalDir: all.journalDir, ingestOverdueMinutes: all.ingestOverdueMinutes });
 }
 
 /** The config file with the env overrides on top, read with `keys`. */

@@ -6,7 +6,7 @@ import { type CliIO, clockOf, type GlobalOptions } from './cli-io.js';
 import type { AgentContext } from './context.js';
 import { loadCredentials } from './credentials.js';
 import { Journal } from './journal/journal.js';
-import { logProgress, ttyProgress } from './progress.js';
+import { logProgress, SILENT_PROGRESS, ttyProgress } from './progress.js';
 import { type AgentSettings, loadJournalDir, loadSettings } from './settings.js';
 import { batchMibOf } from './split/push-split.js';
 import { agentVersion } from './version.js';
@@ -22,12 +22,13 @@ export function journalDirFor(io: CliIO, options: GlobalOptions): string {
   return options.journal ?? loadJournalDir({ configPath: options.config, env: io.env, home: io.home });
 }
 
-/** JSON lines on stderr (stdout carries the command's result). */
-export function loggerFor(io: CliIO): Logger {
+/** JSON lines on stderr (stdout carries the command's result); `quiet`: warnings and errors only. */
+export function loggerFor(io: CliIO, quiet = false): Logger {
+  const debug = io.env.QLIB_SYNC_LOG_LEVEL === 'debug';
   return createLogger({
     write: io.stderr,
     now: () => new Date(),
-    level: io.env.QLIB_SYNC_LOG_LEVEL === 'debug' ? 'debug' : 'info',
+    level: debug ? 'debug' : quiet ? 'warn' : 'info',
   });
 }
 
@@ -39,6 +40,7 @@ export function storeFor(io: CliIO, settings: AgentSettings): OssObjectStore {
       bucket: settings.bucket,
       region: settings.region,
       endpoint: settings.endpoint,
+      pathStyle: settings.pathStyle,
       credentials,
       timeoutMs: settings.timeoutMs,
       clockOffsetMs: io.now === undefined ? 0 : io.now().getTime() - Date.now(),
@@ -46,13 +48,20 @@ export function storeFor(io: CliIO, settings: AgentSettings): OssObjectStore {
   );
 }
 
-/** Everything a command needs, wired the same way for the cloud and the local stack. */
-export function contextFor(io: CliIO, options: GlobalOptions): AgentContext {
+/**
+ * Everything a command needs, wired the same way for the cloud and the local stack. `quiet` (push and
+ * resume off a terminal without --verbose, cli-io.ts isQuiet): no progress, warnings and errors only.
+ */
+export function contextFor(io: CliIO, options: GlobalOptions, quiet = false): AgentContext {
   const settings = settingsFor(io, options);
   const store = storeFor(io, settings);
-  const logger = loggerFor(io);
+  const logger = loggerFor(io, quiet);
   const journal = Journal.open(settings.journalDir);
-  const progress = io.isTTY && !options.json ? ttyProgress(io.stderr) : logProgress(logger);
+  const progress = quiet
+    ? SILENT_PROGRESS
+    : io.isTTY && !options.json
+      ? ttyProgress(io.stderr)
+      : logProgress(logger);
   return {
     settings,
     store,
@@ -62,5 +71,6 @@ export function contextFor(io: CliIO, options: GlobalOptions): AgentContext {
     now: clockOf(io),
     producer: { host: hostname(), agentVersion: agentVersion() },
     batchMib: batchMibOf(io.env),
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
   };
 }

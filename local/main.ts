@@ -28,10 +28,12 @@ Starts, under one process:
 State lives under --state and in the MySQL database of MYSQL_URL (default ${LOCAL_DEFAULTS.mysqlUrl};
 a URL without a database gets qlib_local), created and migrated at start. Both survive restarts;
 --reset wipes the state directory and drops that database first, so OSS and the ledger start empty together.
-The functions get OSS_ENDPOINT/MNS_ENDPOINT pointing here. Run \`npm run build\` first.
+The functions get OSS_ENDPOINT/MNS_ENDPOINT pointing here. \`npm run local\` bundles them first
+(scripts/build-functions.ts, as \`npm run build\` does); run directly (tsx local/main.ts) it needs
+\`npm run build\` first.
 
 Example:
-  npm run build && npm run local -- --reset --oss-port 9000 --mns-port 9100`;
+  npm run local -- --reset --oss-port 9000 --mns-port 9100`;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', 'migrations');
 

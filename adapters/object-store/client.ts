@@ -14,6 +14,12 @@ export interface OssSettings {
   endpoint?: string | undefined;
   /** Inside Alibaba Cloud (FC, ECS): the free, faster -internal endpoint. */
   internal?: boolean;
+  /**
+   * Path-style requests: `<endpoint>/<bucket>/<key>` instead of `<bucket>.<endpoint host>/<key>` (ali-oss
+   * `sldEnable`, lib/common/client/initOptions.js), for OSS-compatible stores and gateways that have no
+   * wildcard DNS for virtual-hosted buckets. Alibaba Cloud OSS itself wants virtual-hosted requests.
+   */
+  pathStyle?: boolean;
   credentials: OssCredentials;
   timeoutMs?: number;
   /**
@@ -41,6 +47,8 @@ export function createOssClient(settings: OssSettings): OSS {
     options.refreshSTSTokenInterval = 300_000;
   }
   if (settings.endpoint !== undefined) options.endpoint = settings.endpoint;
+  // sldEnable is in ali-oss 6.x lib/common/client/initOptions.js but not in @types/ali-oss.
+  if (settings.pathStyle) Object.assign(options, { sldEnable: true });
   // amendTimeSkewed is in ali-oss 6.x lib/common/utils/createRequest.js but not in @types/ali-oss.
   if (settings.clockOffsetMs) Object.assign(options, { amendTimeSkewed: settings.clockOffsetMs });
   return new OSS(options);
@@ -49,4 +57,24 @@ export function createOssClient(settings: OssSettings): OSS {
 /** The endpoint's host:port, for messages about an OSS that does not answer. */
 export function endpointHost(client: OSS): string | undefined {
   return (client as unknown as { options?: { endpoint?: { host?: string } } }).options?.endpoint?.host;
+}
+
+/** Where a client's requests go: the endpoint's host, the bucket, and whether the bucket is in the path. */
+export interface Addressing {
+  host: string | undefined;
+  bucket: string | undefined;
+  pathStyle: boolean;
+}
+
+export function addressingOf(client: OSS): Addressing {
+  const options = (
+    client as unknown as {
+      options?: { endpoint?: { hostname?: string }; bucket?: string; sldEnable?: boolean; cname?: boolean };
+    }
+  ).options;
+  return {
+    host: options?.endpoint?.hostname,
+    bucket: options?.bucket,
+    pathStyle: options?.sldEnable === true || options?.cname === true,
+  };
 }

@@ -41,8 +41,10 @@ const NETWORK_CODES = new Set([
 /**
  * Translate an ali-oss error at the boundary: network failures (status -1/-2, the connection and timeout
  * codes), 5xx and 429 are transient; bad credentials, a skewed clock, a missing bucket and refused
- * overwrites are terminal with a code a person can act on. Anything else — a TypeError, an ENOENT, an
- * unexpected 4xx — is returned unchanged: a bug is never retried (STYLE.md, habit 4).
+ * overwrites are terminal with a code a person can act on, and so is any other 4xx: the store refused the
+ * request (OSS_REFUSED, naming its code, message and request id) — an OSS-compatible store that lacks a
+ * feature answers that way, and retrying cannot change its mind. Anything else — a TypeError, an ENOENT —
+ * is returned unchanged: a bug is never retried (STYLE.md, habit 4).
  * https://www.alibabacloud.com/help/doc-detail/32005.htm
  * @param host where the request went (the endpoint), for messages about an unreachable OSS.
  */
@@ -66,13 +68,33 @@ export function translateOssError(error: unknown, what: string, host?: string): 
     return new TerminalError('OSS_EXISTS', say('the object already exists'), { cause: e, details });
   if (code === 'NoSuchKey')
     return new TerminalError('OSS_NOT_FOUND', say('the object does not exist'), { cause: e, details });
+  if (code === 'NoSuchUpload')
+    return new TerminalError('OSS_NO_UPLOAD', say('the multipart upload no longer exists'), {
+      cause: e,
+      details,
+    });
   if (isNetworkFailure(e, code)) return unreachable(e, code, say, details, host);
   const status = e.status ?? 0;
   if (status >= 500 || status === 429 || SERVER_CODES.has(code)) {
     const text = say(`OSS is unavailable (${status} ${code}): ${e.message}`);
     return new TransientError('OSS_UNAVAILABLE', text, { cause: e, details });
   }
+  if (status >= 400 && status < 500) return refused(e, code, status, say, details);
   return error;
+}
+
+/** An unexpected 4xx: the store's own answer, with what identifies it in the store's logs. */
+function refused(
+  e: AliOssError,
+  code: string,
+  status: number,
+  say: (text: string) => string,
+  details: Record<string, unknown>,
+): TerminalError {
+  const message = (e.message.split('\n')[0] ?? '').slice(0, 300);
+  const id = e.requestId === undefined ? '' : ` (request id ${e.requestId})`;
+  const text = `the store refused the request: ${status} ${code}: ${message}${id}; check the store's support for this operation and the config (endpoint, pathStyle, bucket)`;
+  return new TerminalError('OSS_REFUSED', say(text), { cause: e, details });
 }
 
 function unreachable(
@@ -86,7 +108,10 @@ function unreachable(
   e.message = cause.text; // the cause is logged too: without urllib's socket-agent dump
   const where = cause.host ?? host;
   const text = `OSS${where === undefined ? '' : ` at ${where}`} did not answer (${cause.code}: ${cause.text}); check the endpoint/region in the config and the network path to OSS`;
-  return new TransientError('OSS_UNAVAILABLE', say(text), { cause: e, details: { ...details, host: where } });
+  return new TransientError('OSS_UNAVAILABLE', say(text), {
+    cause: e,
+    details: { ...details, host: where, systemCode: cause.code, operation: say('').slice(0, -2) },
+  });
 }
 
 /** Run `fn`, translating what it throws. */
@@ -115,7 +140,11 @@ function isNetworkFailure(e: AliOssError, code: string): boolean {
  */
 function networkCause(e: AliOssError, code: string): { code: string; text: string; host?: string } {
   const request = /, [A-Z]+ (https?:\/\/\S+) -?\d+ \(/.exec(e.message);
-  const text = (e.message.split(/, [A-Z]+ https?:\/\//)[0] ?? e.message).split('\n')[0] ?? '';
+  // ali-oss's multipart wraps the first failed part's error: "Failed to upload some parts with error: <Name>: …".
+  const text = ((e.message.split(/, [A-Z]+ https?:\/\//)[0] ?? e.message).split('\n')[0] ?? '').replace(
+    /^Failed to upload some parts with error: \w+: /,
+    '',
+  );
   const system = /\b(E[A-Z]{3,}|ERR_[A-Z_]+)\b/.exec(text)?.[1];
   const out: { code: string; text: string; host?: string } = { code: system ?? code, text };
   if (request?.[1] !== undefined) out.host = new URL(request[1]).host;

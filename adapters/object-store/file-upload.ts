@@ -1,18 +1,18 @@
+import { statSync } from 'node:fs';
 import type OSS from 'ali-oss';
 import { TerminalError } from '../../core/errors.js';
 import { endpointHost } from './client.js';
 import { translateOssError } from './errors.js';
 
 /**
- * ali-oss's resumable multipart state (ali-oss lib/managed-upload.js): `file` is the PATH of the uploaded file, so the
- * checkpoint can be persisted as JSON and handed back after a crash to send only the missing parts.
+ * What resuming a multipart upload needs, in our own terms: the upload id, the part size the file was cut
+ * by, and the parts OSS acknowledged (part number and ETag, which CompleteMultipartUpload lists). ali-oss
+ * keeps more in its internal checkpoint (the file, the key, the size): those are the caller's already, and
+ * ali-oss's object is rebuilt from them, so nothing outside this file depends on its shape.
  */
-export interface UploadCheckpoint {
-  file: string;
-  name: string;
-  fileSize: number;
-  partSize: number;
+export interface MultipartState {
   uploadId: string;
+  partSize: number;
   doneParts: { number: number; etag: string }[];
 }
 
@@ -21,10 +21,10 @@ export interface UploadFileOptions {
   partSize: number;
   /** Parts in flight at once. */
   parallel: number;
-  /** Resume from this checkpoint (its `file` must be the same path). */
-  checkpoint?: UploadCheckpoint;
-  /** Called after the upload starts and after every finished part with the checkpoint to persist. */
-  onProgress?: (fraction: number, checkpoint: UploadCheckpoint | undefined) => void | Promise<void>;
+  /** Resume this upload: only the parts not in doneParts are sent. */
+  resume?: MultipartState;
+  /** Called after the upload starts and after every finished part with the state to persist. */
+  onProgress?: (fraction: number, state: MultipartState | undefined) => void | Promise<void>;
   contentType?: string;
   /** Refuse to replace an existing object (OSS_EXISTS). */
   forbidOverwrite?: boolean;
@@ -36,10 +36,20 @@ export interface UploadResult {
   crc64: string | undefined;
 }
 
+/** ali-oss's checkpoint (ali-oss 6.x lib/managed-upload.js multipartUpload, _resumeMultipart). */
+interface AliCheckpoint {
+  file: string;
+  name: string;
+  fileSize: number;
+  partSize: number;
+  uploadId: string;
+  doneParts: { number: number; etag: string }[];
+}
+
 /**
  * Upload a local file with multipartUpload (a plain put below 100 KiB, as ali-oss decides). When the
- * checkpoint's upload no longer exists on the server (completed, aborted, expired), ali-oss reports an
- * "abort" event; that becomes TerminalError OSS_NO_UPLOAD so the caller can start afresh.
+ * resumed upload no longer exists on the server (completed, aborted, expired), ali-oss reports an "abort"
+ * event; that becomes TerminalError OSS_NO_UPLOAD so the caller can start afresh.
  */
 export async function uploadFile(
   client: OSS,
@@ -54,10 +64,20 @@ export async function uploadFile(
     parallel: options.parallel,
     headers,
     progress: async (fraction: number, checkpoint: unknown) => {
-      await options.onProgress?.(fraction, checkpoint as UploadCheckpoint | undefined);
+      await options.onProgress?.(fraction, stateOf(checkpoint as AliCheckpoint | null | undefined));
     },
   };
-  if (options.checkpoint) multipartOptions.checkpoint = options.checkpoint as unknown as OSS.Checkpoint;
+  if (options.resume) {
+    const checkpoint: AliCheckpoint = {
+      file: path,
+      name: key,
+      fileSize: statSync(path).size,
+      partSize: options.resume.partSize,
+      uploadId: options.resume.uploadId,
+      doneParts: options.resume.doneParts.map((p) => ({ ...p })),
+    };
+    multipartOptions.checkpoint = checkpoint as unknown as OSS.Checkpoint;
+  }
   if (options.contentType) multipartOptions.mime = options.contentType;
   try {
     const result = (await client.multipartUpload(key, path, multipartOptions)) as {
@@ -70,13 +90,23 @@ export async function uploadFile(
       crc64: responseHeaders['x-oss-hash-crc64ecma'],
     };
   } catch (error) {
+    // ali-oss settles the upload at the first failed part while the others are still in flight
+    // (lib/common/parallel.js _parallel); stop them, so a retry after the backoff starts from a quiet line.
+    (client as unknown as { cancel?: () => void }).cancel?.();
     if (isAbortEvent(error)) {
       throw new TerminalError('OSS_NO_UPLOAD', `upload ${key}: the multipart upload no longer exists`, {
-        details: { uploadId: options.checkpoint?.uploadId },
+        details: { uploadId: options.resume?.uploadId },
       });
     }
     throw translateOssError(error, `upload ${key}`, endpointHost(client));
   }
+}
+
+/** Our copy of the parts of ali-oss's checkpoint (which ali-oss goes on mutating). */
+function stateOf(checkpoint: AliCheckpoint | null | undefined): MultipartState | undefined {
+  if (checkpoint === undefined || checkpoint === null) return undefined;
+  const { uploadId, partSize, doneParts } = checkpoint;
+  return { uploadId, partSize, doneParts: doneParts.map((p) => ({ number: p.number, etag: p.etag })) };
 }
 
 /** ali-oss signals a vanished upload (404 on a part) with a plain object, not an Error. */

@@ -5,6 +5,7 @@ import { endpointHost } from './client.js';
 import { translateOssError, translatingOss } from './errors.js';
 import { type UploadFileOptions, type UploadResult, uploadFile } from './file-upload.js';
 import { parseHttpDate, withServerTime } from './server-clock.js';
+import { explainVirtualHostDns } from './virtual-host.js';
 
 export interface ObjectInfo {
   key: string;
@@ -96,7 +97,7 @@ export class OssObjectStore implements UploadingStore, ObjectLister {
     } catch (error) {
       const e = translateOssError(error, `head ${key}`, endpointHost(this.client));
       if (e instanceof TerminalError && e.code === 'OSS_NOT_FOUND') return undefined;
-      throw e;
+      throw await explainVirtualHostDns(this.client, e);
     }
   }
 
@@ -122,9 +123,13 @@ export class OssObjectStore implements UploadingStore, ObjectLister {
     return { etag: unquote(res.headers.etag ?? ''), crc64: res.headers['x-oss-hash-crc64ecma'] };
   }
 
-  /** Multipart upload of a file with a resumable checkpoint (see file-upload.ts). */
-  uploadFile(key: string, path: string, options: UploadFileOptions): Promise<UploadResult> {
-    return uploadFile(this.client, key, path, options);
+  /** Multipart upload of a file, resumable from its journaled state (see file-upload.ts). */
+  async uploadFile(key: string, path: string, options: UploadFileOptions): Promise<UploadResult> {
+    try {
+      return await uploadFile(this.client, key, path, options);
+    } catch (error) {
+      throw await explainVirtualHostDns(this.client, error);
+    }
   }
 
   /**
@@ -162,8 +167,12 @@ export class OssObjectStore implements UploadingStore, ObjectLister {
     );
   }
 
-  private oss<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return translatingOss(what, fn, endpointHost(this.client));
+  private async oss<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await translatingOss(what, fn, endpointHost(this.client));
+    } catch (error) {
+      throw await explainVirtualHostDns(this.client, error);
+    }
   }
 
   async delete(key: string): Promise<void> {

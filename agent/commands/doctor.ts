@@ -11,8 +11,11 @@ Checks, each with what to do about a failure:
   clock        skew against the Date header of OSS (over 15 minutes OSS refuses every
                request: the bucket check is then skipped and the clock fails with the skew)
   journal      writable; corrupt entries, unfinished uploads, stale temp and spool files
+  ingest       batches uploaded more than ingestOverdueMinutes (default 30) ago that ingest
+               has published no status for: the OSS event was probably lost; the fix names
+               the command that sends the manifest again (resume --retrigger <batch-id>)
 Exit code: 0 when nothing failed, else the code of the first failure (3 config/credentials,
-4 journal corrupt, 5 OSS unreachable).
+4 journal corrupt, 5 OSS unreachable, 7 a batch overdue at ingest).
 
 Example:
   $ qlib-sync doctor --config /etc/qlib-sync/config.json

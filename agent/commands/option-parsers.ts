@@ -23,3 +23,10 @@ export function seconds(value: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
   return n;
 }
+
+/** A positive number of minutes (fractions allowed). */
+export function minutes(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of minutes');
+  return n;
+}

@@ -12,7 +12,7 @@ import { MlrunsStore } from '../experiments/mlruns-store.js';
 import { type PushRunsResult, pushRuns, type RefusedSummary } from '../experiments/push-runs.js';
 import type { MlflowStore } from '../experiments/store-model.js';
 import { acquireLock } from '../journal/lock.js';
-import { resumePending } from '../push.js';
+import { resumePending } from '../upload/pending.js';
 import { contextFor } from '../wiring.js';
 import { list } from './option-parsers.js';
 

@@ -12,8 +12,10 @@ Watches a qlib provider directory and/or a directory of export files.
 qlib: after any change (qlib's dump_update writes calendars/day.txt first, then the .bin
 files, then instruments/ last) it waits until the directory has been quiet for
 --quiet seconds, then pushes incrementally (like push --since-last): the dates after the
-last one pushed for --dataset. With --calendar-dataset it pushes the calendar first.
-Rewriting old dates (dump_fix) is not picked up: push that range with push --start/--end.
+last one pushed for --dataset, and again the dates already sent whose values appeared later
+(within lateDays). With --calendar-dataset it pushes the calendar first. History rewritten
+under dates already sent (dump_fix) is reported, with the push --start/--end that sends it.
+A dataset nothing was pushed of yet needs --allow-full-history (or a first push).
 exports: every new or changed .csv, .csv.gz, .parquet or .pq file, once it is quiet, is
 pushed as one batch of its own (content pushed before is recognised and not sent again).
 A file that fails for good (blocked by the quality rules, malformed) is logged and left
@@ -28,6 +30,8 @@ Examples:
   $ qlib-sync watch --qlib-dir ~/.qlib/qlib_data/cn_data --dataset cn_daily \\
       --fields open,close,high,low,volume,factor --market csi300 --calendar-dataset cn
   $ qlib-sync watch --export-dir /data/exports --dataset alpha158 --exclude label
+  $ qlib-sync watch --qlib-dir /data/qlib/cn_data --dataset cn_etf --fields close \\
+      --include-unlisted --allow-full-history
 `;
 
 /** `qlib-sync watch`: the daemon. */
@@ -37,10 +41,15 @@ export function watchCommand(io: CliIO, setExit: (code: number) => void): Comman
     .option('--qlib-dir <dir>', 'qlib provider directory to watch')
     .option('--export-dir <dir>', 'directory of CSV/Parquet exports to watch')
     .requiredOption('--dataset <name>', 'dataset the batches belong to')
-    .option('--fields <list>', 'qlib: the fields to push', list)
+    .option('--fields <list>', "qlib: the fields to push (close, not qlib's $close)", list)
     .option('--market <name>', 'qlib: instruments/<name>.txt selects the rows (default all)')
     .option('--instruments <list>', 'qlib: explicit instrument codes', list)
     .option('--calendar-dataset <name>', 'qlib: also push the trading calendar under this name (e.g. cn)')
+    .option('--allow-full-history', 'qlib: send everything when nothing of the dataset was pushed yet')
+    .option(
+      '--include-unlisted',
+      'qlib, --market all: also feature directories instruments/all.txt does not list',
+    )
     .option('--float64', 'exports: keep DOUBLE precision')
     .option('--exclude <list>', 'exports: columns or groups to leave out', list)
     .option('--quiet <seconds>', 'wait until nothing changed for this long', seconds, 30)

@@ -1,17 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UploadCheckpoint } from '../../adapters/object-store/file-upload.js';
+import type { MultipartState } from '../../adapters/object-store/file-upload.js';
 import type { UploadingStore } from '../../adapters/object-store/store.js';
 import { sha256Hex } from '../../core/digest.js';
 import { TerminalError, TransientError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { writeFileAtomic } from '../journal/atomic-file.js';
 import { type RetryPolicy, withRetry } from '../retry.js';
+import { checkStored, type StoredFault } from '../upload/stored-check.js';
 import type { RunArtifact } from './artifacts.js';
 
 export interface ArtifactUploadDeps {
   store: UploadingStore;
-  /** <journalDir>/artifacts: one checkpoint file per artifact upload in flight. */
+  /** <journalDir>/artifacts: one state file per artifact upload in flight. */
   dir: string;
   logger: Logger;
   retry: RetryPolicy & { sleep?: (ms: number) => Promise<void> };
@@ -19,20 +20,20 @@ export interface ArtifactUploadDeps {
   onProgress?: (key: string, sent: number, total: number) => void;
 }
 
-/** What is journaled while an artifact uploads: ali-oss's checkpoint, saved after every part (kill -9 safe). */
+/** What is journaled while an artifact uploads: the multipart upload's state, saved after every part (kill -9 safe). */
 interface ArtifactJournal {
   key: string;
   file: string;
   bytes: number;
   crc64: string;
-  checkpoint?: UploadCheckpoint;
+  multipart?: MultipartState;
 }
 
 /**
  * Upload one artifact unless OSS already holds the same bytes (same size and CRC-64: uploaded before, or by an
- * earlier push that died before its batch). Large files go multipart with a checkpoint journaled after every
- * part, so a killed agent resumes without re-sending finished parts; the CRC-64 OSS computed must be ours (a
- * mismatch re-uploads once). Returns whether bytes were sent.
+ * earlier push that died before its batch). Large files go multipart with their state journaled after every
+ * part, so a killed agent resumes without re-sending finished parts; the CRC-64 OSS computed must be ours, or
+ * with a store that reports none the size (a mismatch re-uploads once). Returns whether bytes were sent.
  */
 export async function uploadArtifact(deps: ArtifactUploadDeps, artifact: RunArtifact): Promise<boolean> {
   const { key, digest } = artifact;
@@ -50,19 +51,32 @@ export async function uploadArtifact(deps: ArtifactUploadDeps, artifact: RunArti
     writeFileAtomic(path, `${JSON.stringify(next)}\n`);
   };
   save(state);
+  const head = () => retry(() => deps.store.head(key));
+  const stored = { key, bytes: digest.bytes, crc64: digest.crc64 };
+  let fault: StoredFault | undefined;
   for (let round = 1; round <= 2; round++) {
-    const crc = await retry(() => sendOnce(deps, artifact, state, save));
-    const actual = crc ?? (await retry(() => deps.store.head(key)))?.crc64;
-    if (actual === digest.crc64 || actual === undefined) {
+    fault = await checkStored(
+      stored,
+      await retry(() => sendOnce(deps, artifact, state, save)),
+      head,
+      deps.logger,
+    );
+    if (fault === undefined) {
       rmSync(path, { force: true });
       return true;
     }
-    deps.logger.warn('artifact CRC-64 mismatch; uploading again', {
+    deps.logger.warn(`artifact ${fault.kind === 'crc' ? 'CRC-64' : 'size'} mismatch; uploading again`, {
       key,
-      expected: digest.crc64,
-      got: actual,
+      expected: fault.kind === 'crc' ? digest.crc64 : digest.bytes,
+      got: fault.got,
     });
-    save({ ...state, checkpoint: undefined });
+    save({ ...state, multipart: undefined });
+  }
+  if (fault?.kind === 'size') {
+    throw new TransientError(
+      'ARTIFACT_SIZE_MISMATCH',
+      `the store holds ${fault.got ?? 'no'} bytes under ${key} after two uploads of ${digest.bytes}`,
+    );
   }
   throw new TransientError('ARTIFACT_CRC_MISMATCH', `OSS computed a different CRC-64 for ${key} twice`);
 }
@@ -82,23 +96,23 @@ async function sendOnce(
     deps.onProgress?.(key, total, total);
     return result.crc64;
   }
-  const send = (checkpoint: UploadCheckpoint | undefined) =>
+  const send = (resume: MultipartState | undefined) =>
     deps.store.uploadFile(key, artifact.file, {
       partSize: deps.multipart.partSize,
       parallel: deps.multipart.parallel,
-      checkpoint,
+      ...(resume === undefined ? {} : { resume }),
       contentType: 'application/octet-stream',
       onProgress: (fraction, next) => {
-        if (next !== undefined) save({ ...state, checkpoint: next });
+        if (next !== undefined) save({ ...state, multipart: next });
         deps.onProgress?.(key, Math.round(fraction * total), total);
       },
     });
   try {
-    return (await send(state.checkpoint)).crc64;
+    return (await send(state.multipart)).crc64;
   } catch (error) {
     if (!(error instanceof TerminalError && error.code === 'OSS_NO_UPLOAD')) throw error;
-    // The upload the checkpoint names is gone (completed, aborted or expired): start afresh.
-    save({ ...state, checkpoint: undefined });
+    // The upload the state names is gone (completed, aborted or expired): start afresh.
+    save({ ...state, multipart: undefined });
     return (await send(undefined)).crc64;
   }
 }
@@ -113,13 +127,18 @@ function readState(path: string, artifact: RunArtifact, crc64: string): Artifact
   };
   if (!existsSync(path)) return fresh;
   try {
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as ArtifactJournal;
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as ArtifactJournal & { checkpoint?: MultipartState };
     const same =
       saved.key === fresh.key &&
       saved.file === fresh.file &&
       saved.bytes === fresh.bytes &&
       saved.crc64 === crc64;
-    return same && saved.checkpoint?.file === artifact.file ? saved : fresh;
+    if (!same) return fresh;
+    // A state written before the multipart upload had fields of its own kept ali-oss's checkpoint object.
+    const { checkpoint, ...rest } = saved;
+    if (rest.multipart !== undefined || checkpoint === undefined) return rest;
+    const { uploadId, partSize, doneParts } = checkpoint;
+    return { ...rest, multipart: { uploadId, partSize, doneParts } };
   } catch {
     return fresh;
   }

@@ -116,7 +116,7 @@ export function journalRunsBatch(
   };
   const at = now.toISOString();
   const entry: JournalEntry = {
-    formatVersion: 1,
+    formatVersion: 2,
     state: 'built',
     manifest,
     spoolPath,

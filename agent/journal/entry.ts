@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import type { UploadCheckpoint } from '../../adapters/object-store/file-upload.js';
+import type { MultipartState } from '../../adapters/object-store/file-upload.js';
 import { type BatchStatus, BatchStatusSchema } from '../../core/batch-status.js';
 import { type Problem, TerminalError } from '../../core/errors.js';
 import { readJsonDocument } from '../../core/json-document.js';
 import { formatManifest, ManifestSchema, type ManifestV1 } from '../../core/manifest.js';
 import { checkWith } from '../../core/schema.js';
+import { JOURNAL_FORMAT_VERSION, MultipartSchema, migrateEntry } from './entry-migration.js';
 
 /**
- * A batch's life on the research server: built (payload spooled) → uploading (multipart checkpoint kept
+ * A batch's life on the research server: built (payload spooled) → uploading (multipart state kept
  * after every part) → uploaded (payload and manifest in OSS) → loaded | rejected | duplicate (read back from
  * status/<kind>/<dataset>/<batch-id>.json, which ingest writes).
  */
@@ -18,14 +19,15 @@ export type JournalState = (typeof JOURNAL_STATES)[number];
 export const PENDING_STATES: readonly JournalState[] = ['built', 'uploading'];
 
 export interface JournalEntry {
-  formatVersion: 1;
+  /** This entry's own format (entry-migration.ts); older ones are migrated on read. */
+  formatVersion: 2;
   state: JournalState;
   /** The manifest exactly as it is (or will be) uploaded: the batch's identity and content digest. */
   manifest: ManifestV1;
   /** The spooled payload (absent once uploaded). */
   spoolPath?: string;
-  /** ali-oss's multipart checkpoint while uploading; its `file` is spoolPath. */
-  checkpoint?: UploadCheckpoint;
+  /** The multipart upload while uploading: its id, part size and the parts OSS acknowledged. */
+  multipart?: MultipartState;
   createdAt: string;
   updatedAt: string;
   uploadedAt?: string;
@@ -39,11 +41,13 @@ export interface JournalEntry {
 /** A journal file as a zod schema; fields this version does not know are kept (core/schema.ts checkWith). */
 const JournalEntrySchema = z
   .looseObject({
-    formatVersion: z.literal(1, { error: 'must be 1 (a v1 entry)' }),
+    formatVersion: z.literal(JOURNAL_FORMAT_VERSION, {
+      error: `must be 1 to ${JOURNAL_FORMAT_VERSION} (a format this qlib-sync reads)`,
+    }),
     state: z.enum(JOURNAL_STATES, { error: `must be one of ${JOURNAL_STATES.join(', ')}` }),
     manifest: ManifestSchema,
     spoolPath: z.string().optional(),
-    checkpoint: z.custom<UploadCheckpoint>((v) => typeof v === 'object' && v !== null).optional(),
+    multipart: MultipartSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     uploadedAt: z.string().optional(),
@@ -72,7 +76,8 @@ export function parseJournalEntry(text: string, file: string): JournalEntry {
     });
   const doc = readJsonDocument(text, 'JOURNAL');
   if (!doc.ok) throw corrupt(doc.message);
-  const checked = checkWith(JournalEntrySchema, doc.value, 'JOURNAL');
+  // Older formats first become the current one (entry-migration.ts), then the one schema checks it.
+  const checked = checkWith(JournalEntrySchema, migrateEntry(doc.value), 'JOURNAL');
   const problems = [...doc.problems, ...(checked.ok ? [] : checked.problems)];
   if (problems.length > 0 || !checked.ok) {
     throw corrupt(problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);

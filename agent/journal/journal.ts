@@ -92,7 +92,8 @@ export class Journal {
   /** Temp files a killed writer left behind (their owner is gone); removed unless `dryRun`. */
   cleanTemps(dryRun = false): string[] {
     const stale: string[] = [];
-    for (const dir of [this.batchesDir, this.spoolDir]) {
+    // The journal directory itself: the lock's temp file (lock.ts) of a killed agent.
+    for (const dir of [this.dir, this.batchesDir, this.spoolDir]) {
       for (const name of safeList(dir)) {
         if (!isTempFile(name)) continue;
         const owner = tempOwner(name);

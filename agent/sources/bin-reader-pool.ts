@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { WindowRead } from './bin-window.mjs';
+import type { DigestRequest, WindowRead } from './bin-window.mjs';
 
 interface Pending {
   resolve: (read: WindowRead) => void;
@@ -35,13 +35,16 @@ export class BinReaderPool {
     });
   }
 
-  /** Read calendar indices [first, first + count) of the fields in `dir` (undefined: none) on one thread. */
-  read(dir: string | undefined, first: number, count: number): Promise<WindowRead> {
+  /**
+   * Read calendar indices [first, first + count) of the fields in `dir` (undefined: none) on one thread,
+   * and with `track` the files' digests (bin-digest.mjs).
+   */
+  read(dir: string | undefined, first: number, count: number, track?: DigestRequest): Promise<WindowRead> {
     const id = this.next++;
     const worker = this.workers[id % this.workers.length] as Worker;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, dir, first, count });
+      worker.postMessage({ id, dir, first, count, track });
     });
   }
 

@@ -7,7 +7,9 @@ import { readWindows } from './bin-window.mjs';
 
 const { fields } = workerData;
 
-parentPort.on('message', ({ id, dir, first, count }) => {
-  const read = readWindows(dir, fields, first, count);
-  parentPort.postMessage({ id, read }, [read.shape.buffer, read.values.buffer]);
+parentPort.on('message', ({ id, dir, first, count, track }) => {
+  const read = readWindows(dir, fields, first, count, track);
+  const transfer = [read.shape.buffer, read.values.buffer];
+  if (read.digests !== undefined) transfer.push(read.digests.buffer);
+  parentPort.postMessage({ id, read }, transfer);
 });

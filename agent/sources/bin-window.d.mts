@@ -14,6 +14,15 @@ export interface WindowRead {
   /** Fields whose file is not spelled `<field>.day.bin`: [index, file name]. */
   renamed: [number, string][];
   errors: WindowReadError[];
+  /** With `track`: per field the CRC-32 of [from, oldEnd] and of [from, newEnd] (bin-digest.mjs). */
+  digests: Float64Array | undefined;
+}
+
+/** What to digest of each field file: calendar indices from `from` to `oldEnds[i]` and to `newEnd`. */
+export interface DigestRequest {
+  from: number;
+  oldEnds: readonly number[];
+  newEnd: number;
 }
 
 export function readWindows(
@@ -21,4 +30,5 @@ export function readWindows(
   fields: readonly string[],
   first: number,
   count: number,
+  track?: DigestRequest,
 ): WindowRead;

@@ -4,10 +4,12 @@
 // per file one open, one read into a reused scratch buffer and one close (a second read only for a file
 // larger than the scratch), and one output array per instrument instead of a buffer per file. Memory
 // follows the window, not the length of the history. Checking each file's shape (size, start index) is the
-// caller's (bin-file.ts checkBinShape). Plain JS: reader threads (bin-reader-worker.mjs) load it under tsx,
+// caller's (bin-file.ts checkBinShape). With `track` it also digests what each file holds up to the point
+// already sent (bin-digest.mjs), from the same open descriptor. Plain JS: reader threads (bin-reader-worker.mjs) load it under tsx,
 // vitest and the compiled CLI alike.
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { digestInto } from './bin-digest.mjs';
 
 const SCRATCH_BYTES = 64 * 1024;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -21,9 +23,10 @@ let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
  * directory, and listed in `renamed` as [index, file name]. I/O errors other than ENOENT are listed in
  * `errors`. (Few small objects besides the two arrays: the result crosses threads once per instrument.)
  */
-export function readWindows(dir, fields, first, count) {
+export function readWindows(dir, fields, first, count, track) {
   const shape = new Float64Array(fields.length * 2).fill(-1);
   const values = new Float32Array(fields.length * count).fill(Number.NaN);
+  const digests = track === undefined ? undefined : new Float64Array(fields.length * 2);
   const renamed = [];
   const errors = [];
   let listing;
@@ -38,14 +41,14 @@ export function readWindows(dir, fields, first, count) {
         fd = openSync(`${dir}/${name}`, 'r');
         renamed.push([i, name]);
       }
-      readOne(fd, i, first, count, shape, values);
+      readOne(fd, i, first, count, shape, values, track, digests);
     } catch (error) {
       shape[2 * i] = -1;
       if (error.code !== 'ENOENT')
         errors.push({ index: i, code: error.code ?? 'EIO', message: error.message });
     }
   }
-  return { shape, values, renamed, errors };
+  return { shape, values, renamed, errors, digests };
 }
 
 /** An open descriptor, or undefined when the file does not exist under this exact name. */
@@ -72,8 +75,8 @@ function listDir(dir) {
   return names;
 }
 
-/** Read the window of one open file into `values`; closes the descriptor. */
-function readOne(fd, i, first, count, shape, values) {
+/** Read the window of one open file into `values` (and its digests with `track`); closes the descriptor. */
+function readOne(fd, i, first, count, shape, values, track, digests) {
   try {
     // A regular file returns what it holds in one read; only a file that fills the scratch needs its size.
     const got = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
@@ -83,6 +86,8 @@ function readOne(fd, i, first, count, shape, values) {
     const start = scratch.readFloatLE(0);
     shape[2 * i + 1] = start;
     if (!Number.isInteger(start) || start < 0) return;
+    // Before the window: reading it may reuse the scratch that holds the file's head.
+    if (track !== undefined) digestInto(fd, scratch, got, start, size / 4 - 1, track, i, digests);
     const from = Math.max(start, first);
     const to = Math.min(start + size / 4 - 1, first + count);
     if (from >= to) return;

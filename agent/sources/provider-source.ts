@@ -1,14 +1,20 @@
-import { canonicalInstrument, featureDirName, isValidInstrument } from '../../core/csv/index.js';
+import { isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
-import { columnKey, isColumnName } from '../../core/identifiers.js';
+import type { SentTracker } from '../sent/tracker.js';
 import type { FeatureSeries } from './bin-file.js';
 import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
-import { checkProviderDir, featureDirs, readCalendar, readInstruments } from './qlib-dir.js';
-import { createSeriesReader, ReadAhead } from './series-reader.js';
+import { ProviderNotices } from './provider-notices.js';
+import {
+  checkFields,
+  type InstrumentSelection,
+  type PlannedInstrument,
+  planInstruments,
+} from './provider-plan.js';
+import { checkProviderDir, featureDirs, readCalendar } from './qlib-dir.js';
+import { createSeriesReader, type InstrumentRead, ReadAhead } from './series-reader.js';
 import type { FactorSource, RowBlock, SourceProblem } from './source.js';
 
-/** Which instruments: a market's instruments file, or an explicit list of codes. */
-export type InstrumentSelection = { market: string } | { instruments: string[] };
+export type { InstrumentSelection } from './provider-plan.js';
 
 export interface ProviderOptions {
   root: string;
@@ -16,11 +22,15 @@ export interface ProviderOptions {
   /** Field names as given; they become the column names (float32). */
   fields: string[];
   selection: InstrumentSelection;
+  /** With `market: 'all'`: also every feature directory the market file does not list (ETFs, say). */
+  includeUnlisted?: boolean;
   /** Inclusive; default the whole calendar. */
   start?: string;
   end?: string;
   /** Reader threads for the feature files (0: this thread); default by the number of files. */
   readers?: number;
+  /** Compares what is read with the record of what was sent (since-last.ts); made once the range is known. */
+  track?: (context: { calendar: string[]; first: number; last: number }) => SentTracker;
 }
 
 /**
@@ -28,9 +38,10 @@ export interface ProviderOptions {
  * Rows: with a market, every (date, instrument) inside one of the instrument's membership intervals in
  * instruments/<market>.txt; with an explicit list, every date on which at least one of the requested
  * field files of the instrument has a value slot (its [start, start+n-1] span). Both cut to the date range.
- * A missing field file, or a date outside a file's span, is NULL.
+ * A missing field file, or a date outside a file's span, is NULL; an instrument without any of the
+ * requested files, or a feature directory the market file leaves out, is a notice (provider-notices.ts).
  */
-export function openProviderSource(options: ProviderOptions): FactorSource {
+export function openProviderSource(options: ProviderOptions): FactorSource & { tracker?: SentTracker } {
   checkProviderDir(options.root);
   checkFields(options.fields);
   const calendar = readCalendar(options.root);
@@ -38,96 +49,79 @@ export function openProviderSource(options: ProviderOptions): FactorSource {
   const last = options.end === undefined ? calendar.length - 1 : upperIndex(calendar, options.end);
   const dirs = featureDirs(options.root);
   const plan = planInstruments(options, calendar, dirs);
+  const notices = new ProviderNotices(options, plan, dirs);
+  const tracker = options.track?.({ calendar, first, last });
   const columns = options.fields.map((name) => ({ name, type: 'float32' as const }));
-  const source: FactorSource = {
+  const source: FactorSource & { tracker?: SentTracker } = {
     kind: 'factors',
     dataset: options.dataset,
     sourcePath: options.root,
     columns,
     calendar: new Set(calendar),
     instrumentCount: plan.length,
-    blocks: (report) => readBlocks(plan, options, calendar, first, last, report),
+    blocks: (report) => readBlocks({ plan, options, calendar, first, last, notices, tracker }, report),
+    notices: () => notices.list(),
   };
+  if (tracker !== undefined) source.tracker = tracker;
   if (first <= last) source.dateRange = { start: calendar[first] as string, end: calendar[last] as string };
   else source.dateRange = { start: options.start ?? calendar[0]!, end: options.end ?? calendar.at(-1)! };
   return source;
 }
 
-interface PlannedInstrument {
-  symbol: string;
-  dir: string | undefined;
-  /** Membership (market) as calendar index ranges; undefined: coverage of the files (explicit list). */
-  memberships: IndexRange[] | undefined;
+interface Pass {
+  plan: PlannedInstrument[];
+  options: ProviderOptions;
+  calendar: string[];
+  first: number;
+  last: number;
+  notices: ProviderNotices;
+  tracker: SentTracker | undefined;
 }
 
-function planInstruments(
-  options: ProviderOptions,
-  calendar: string[],
-  dirs: Map<string, string>,
-): PlannedInstrument[] {
-  const selection = options.selection;
-  if ('market' in selection) {
-    const table = readInstruments(options.root, selection.market);
-    return [...table.keys()].sort().map((symbol) => ({
-      symbol,
-      dir: dirs.get(featureDirName(symbol)),
-      memberships: mergeRanges(
-        (table.get(symbol) ?? []).map(([a, b]) => [lowerBound(calendar, a), upperIndex(calendar, b)]),
-      ),
-    }));
-  }
-  // sh600000 and SH600000 are one instrument (core/csv canonicalInstrument): asked twice, read once.
-  const symbols = [...new Set(selection.instruments.map(canonicalInstrument))].sort();
-  const missing = symbols.filter((s) => !dirs.has(featureDirName(s)));
-  if (missing.length > 0) {
-    throw new TerminalError(
-      'QLIB_INSTRUMENT_NOT_FOUND',
-      `no feature directory under ${options.root}/features for: ${missing.slice(0, 10).join(', ')}`,
-    );
-  }
-  return symbols.map((symbol) => ({ symbol, dir: dirs.get(featureDirName(symbol)), memberships: undefined }));
-}
-
-async function* readBlocks(
-  plan: PlannedInstrument[],
-  options: ProviderOptions,
-  calendar: string[],
-  first: number,
-  last: number,
-  report: (problem: SourceProblem) => void,
-): AsyncIterable<RowBlock> {
-  if (first > last) return;
+async function* readBlocks(pass: Pass, report: (problem: SourceProblem) => void): AsyncIterable<RowBlock> {
+  const { options, calendar, first, last, tracker } = pass;
+  if (first > last && tracker === undefined) return;
   const fields = options.fields;
-  // With a market the rows are known before any file is read: instruments outside the range are skipped.
-  const wanted = plan
+  // With a market the rows are known before any file is read: instruments outside the range are skipped
+  // (the tracker also reads those with rows among the dates already sent).
+  const scanFrom = tracker?.scanFrom() ?? first;
+  const wanted = pass.plan
     .map((instrument) => ({
       instrument,
       members: instrument.memberships && clipRanges(instrument.memberships, first, last),
     }))
     .filter(
-      ({ instrument, members }) =>
-        validSymbol(instrument.symbol, report) && (members === undefined || members.length > 0),
+      ({ instrument }) =>
+        validSymbol(instrument.symbol, report) &&
+        (instrument.memberships === undefined ||
+          clipRanges(instrument.memberships, scanFrom, last).length > 0),
     );
-  const window = { first, count: last - first + 1, calendarLength: calendar.length };
+  const window = { first, count: Math.max(0, last - first + 1), calendarLength: calendar.length };
   const reader = createSeriesReader(fields, window, wanted.length * fields.length, options.readers);
-  const ahead = new ReadAhead(wanted.length, 64, (i) => reader.read(wanted[i]?.instrument.dir));
+  const ahead = new ReadAhead(wanted.length, 64, (i) => {
+    const symbol = wanted[i]?.instrument.symbol as string;
+    return reader.read(wanted[i]?.instrument.dir, tracker?.request(symbol));
+  });
   const found = new Set<number>();
   let withData = 0;
   try {
     for (const [i, { instrument, members }] of wanted.entries()) {
-      const series = await ahead.at(i);
+      const read = await ahead.at(i);
       if (instrument.dir !== undefined) withData += 1;
-      series.forEach((s, c) => {
+      read.series.forEach((s, c) => {
         if (s !== undefined) found.add(c);
       });
-      const ranges = members ?? clipRanges(coverage(series), first, last);
-      if (ranges.length > 0) yield assemble(instrument.symbol, ranges, series, calendar, fields.length);
+      tracker?.observe(instrument.symbol, instrument.memberships ?? spansOf(read), read);
+      const ranges = members ?? clipRanges(coverage(read.series), first, last);
+      if (ranges.length === 0) continue;
+      pass.notices.observe(instrument, read);
+      yield assemble(instrument.symbol, ranges, read.series, calendar, fields.length);
     }
   } finally {
     await reader.close();
   }
   const never = fields.filter((_, c) => !found.has(c));
-  if (withData > 0 && never.length > 0) {
+  if (withData > 0 && never.length > 0 && first <= last) {
     throw new TerminalError(
       'QLIB_FIELD_NOT_FOUND',
       `no instrument has a feature file for field(s) ${never.join(', ')} (looked for <field>.day.bin)`,
@@ -143,6 +137,11 @@ function validSymbol(symbol: string, report: (problem: SourceProblem) => void): 
     value: symbol.slice(0, 80),
   });
   return false;
+}
+
+/** The rows of an instrument chosen by its files: where any requested file has a value slot. */
+function spansOf(read: InstrumentRead): IndexRange[] {
+  return mergeRanges(read.spans.filter((s): s is [number, number] => s !== undefined));
 }
 
 function coverage(series: (FeatureSeries | undefined)[]): IndexRange[] {
@@ -174,20 +173,4 @@ function assemble(
     offset += b - a + 1;
   }
   return { instrument: symbol, dates, values };
-}
-
-function checkFields(fields: string[]): void {
-  if (fields.length === 0) throw new TerminalError('FIELDS_MISSING', 'name at least one field (--fields)');
-  const seen = new Set<string>();
-  for (const field of fields) {
-    if (!isColumnName(field)) {
-      throw new TerminalError(
-        'FIELD_NAME_INVALID',
-        `field "${field}" cannot be a column name: use letters, digits and _ (not starting with a digit), at most 64, not datetime/instrument`,
-      );
-    }
-    if (seen.has(columnKey(field)))
-      throw new TerminalError('FIELD_DUPLICATE', `field "${field}" is listed twice`);
-    seen.add(columnKey(field));
-  }
 }

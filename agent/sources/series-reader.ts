@@ -2,11 +2,21 @@ import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
 import { type FeatureSeries, type SeriesWindow, seriesOf } from './bin-file.js';
 import { BinReaderPool, defaultReaders } from './bin-reader-pool.js';
-import { readWindows, type WindowRead } from './bin-window.mjs';
+import { type DigestRequest, readWindows, type WindowRead } from './bin-window.mjs';
 
-/** Reads the requested fields of one instrument directory: a series per field, undefined where no file. */
+/** One instrument's requested fields as read. */
+export interface InstrumentRead {
+  /** The window's values per field; undefined where there is no file. */
+  series: (FeatureSeries | undefined)[];
+  /** Per field the file's whole span as calendar indices [start, start + n - 1]; undefined: no file. */
+  spans: ([number, number] | undefined)[];
+  /** With a digest request: per field the CRC-32 of [from, oldEnd] and of [from, newEnd] (bin-digest.mjs). */
+  digests: Float64Array | undefined;
+}
+
+/** Reads the requested fields of one instrument directory. */
 export interface SeriesReader {
-  read(dir: string | undefined): Promise<(FeatureSeries | undefined)[]>;
+  read(dir: string | undefined, track?: DigestRequest): Promise<InstrumentRead>;
   close(): Promise<void>;
 }
 
@@ -25,11 +35,13 @@ export function createSeriesReader(
   const threads = readers ?? (files >= 20_000 ? defaultReaders() : 0);
   const pool = threads > 0 ? new BinReaderPool(names, threads) : undefined;
   const { first, count } = window;
-  const readDir = (dir: string | undefined): Promise<WindowRead> =>
-    pool ? pool.read(dir, first, count) : Promise.resolve(readWindows(dir, names, first, count));
+  const readDir = (dir: string | undefined, track?: DigestRequest): Promise<WindowRead> =>
+    pool
+      ? pool.read(dir, first, count, track)
+      : Promise.resolve(readWindows(dir, names, first, count, track));
   return {
-    read: async (dir) => {
-      const read = await readDir(dir);
+    read: async (dir, track) => {
+      const read = await readDir(dir, track);
       const renamed = new Map(read.renamed);
       const path = (i: number) => join(dir ?? '', renamed.get(i) ?? `${names[i]}.day.bin`);
       const failed = read.errors[0];
@@ -40,7 +52,13 @@ export function createSeriesReader(
           { details: { path: path(failed.index), code: failed.code } },
         );
       }
-      return names.map((_, i) => seriesOf(read, i, path(i), window));
+      const series = names.map((_, i) => seriesOf(read, i, path(i), window));
+      const spans = names.map((_, i): [number, number] | undefined => {
+        const size = read.shape[2 * i] as number;
+        const start = read.shape[2 * i + 1] as number;
+        return size < 0 ? undefined : [start, start + size / 4 - 2];
+      });
+      return { series, spans, digests: read.digests };
     },
     close: async () => pool?.close(),
   };

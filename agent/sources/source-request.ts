@@ -1,13 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidDate } from '../../core/csv/index.js';
-import { isDatasetName } from '../../core/identifiers.js';
+import { columnKey, isColumnName, isDatasetName, RESERVED_COLUMNS } from '../../core/identifiers.js';
 import { UsageError } from '../exit-codes.js';
-import type { Journal } from '../journal/journal.js';
-import { loadCalendarSet, openCalendarSource } from './calendar-source.js';
+import { loadCalendarSet } from './calendar-source.js';
 import { openCsvExport } from './csv-export.js';
 import { openParquetExport } from './parquet-export.js';
-import { openProviderSource } from './provider-source.js';
+import type { InstrumentSelection } from './provider-plan.js';
 import type { BatchSource } from './source.js';
 
 export type SourceType = 'qlib' | 'csv' | 'parquet' | 'calendar';
@@ -23,6 +22,10 @@ export interface SourceRequest {
   start?: string;
   end?: string;
   sinceLast?: boolean;
+  /** With --since-last: send the whole history when nothing of the dataset was pushed before. */
+  allowFullHistory?: boolean;
+  /** With --market all: also the feature directories instruments/all.txt does not list. */
+  includeUnlisted?: boolean;
   float64?: boolean;
   exclude?: string[];
   /** A qlib directory whose calendar is the off-calendar rule's context for an export. */
@@ -47,32 +50,59 @@ export function checkRequest(request: SourceRequest): SourceType {
   if (request.fields === undefined || request.fields.length === 0) {
     throw new UsageError('a qlib directory needs --fields, e.g. --fields open,close,high,low,volume,factor');
   }
+  checkFieldNames(request.fields);
   if (request.market !== undefined && request.instruments !== undefined) {
     throw new UsageError('give either --market or --instruments, not both');
+  }
+  if (request.includeUnlisted && (request.instruments !== undefined || (request.market ?? 'all') !== 'all')) {
+    throw new UsageError(
+      '--include-unlisted goes with --market all (the default), not with another market or --instruments',
+    );
   }
   return from;
 }
 
-/** Open the source a request names; option conflicts are UsageError (exit 2). */
-export async function openSource(given: SourceRequest, journal: Journal): Promise<BatchSource> {
-  // Absolute, so the manifest's producer.sourcePath says where the data came from on this host.
-  const request = { ...given, path: resolve(given.path) };
-  const from = checkRequest(request);
-  if (from === 'csv' || from === 'parquet') return openExport(from, request);
-  const range = rangeOf(request, journal, from === 'calendar' ? 'calendar' : 'factors');
-  if (from === 'calendar')
-    return openCalendarSource({ root: request.path, dataset: request.dataset, ...range });
-  const selection =
-    request.instruments !== undefined
-      ? { instruments: request.instruments }
-      : { market: request.market ?? 'all' };
-  return openProviderSource({
-    root: request.path,
+/** The instruments a qlib request selects (a list sorted, each once: the same list however it was given). */
+export function selectionOf(request: SourceRequest): InstrumentSelection {
+  return request.instruments !== undefined
+    ? { instruments: [...new Set(request.instruments)].sort() }
+    : { market: request.market ?? 'all' };
+}
+
+/** Open an export file (CSV or Parquet) a request names. */
+export function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<BatchSource> {
+  const options = {
+    path: request.path,
     dataset: request.dataset,
-    fields: request.fields as string[],
-    selection,
-    ...range,
-  });
+    float64: request.float64 ?? false,
+    exclude: request.exclude ?? [],
+    ...(request.calendarDir === undefined ? {} : { calendar: loadCalendarSet(request.calendarDir) }),
+  };
+  return from === 'csv' ? openCsvExport(options) : openParquetExport(options);
+}
+
+/**
+ * --fields are file names (`<field>.day.bin`) and column names: letters, digits and _. qlib's expressions
+ * write fields as `$close` (microsoft/qlib docs/component/data.rst, "Feature"), and a user copying one gets a
+ * usage error that says to drop the `$` (in a shell, `$close` must be quoted not to expand).
+ */
+function checkFieldNames(fields: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (field.startsWith('$')) {
+      const bare = fields.map((f) => f.replace(/^\$+/, '')).join(',');
+      throw new UsageError(
+        `--fields "${field}" is qlib's expression syntax; give the field names without the $: --fields ${bare}`,
+      );
+    }
+    if (!isColumnName(field)) {
+      throw new UsageError(
+        `--fields "${field}" cannot be a column name: use letters, digits and _ (not starting with a digit), at most 64, not ${RESERVED_COLUMNS.join('/')}`,
+      );
+    }
+    if (seen.has(columnKey(field))) throw new UsageError(`--fields lists "${field}" twice`);
+    seen.add(columnKey(field));
+  }
 }
 
 function checkDates(request: SourceRequest): void {
@@ -85,6 +115,8 @@ function checkDates(request: SourceRequest): void {
   }
   if (request.sinceLast && request.start !== undefined)
     throw new UsageError('give either --since-last or --start, not both');
+  if (request.allowFullHistory && !request.sinceLast)
+    throw new UsageError('--allow-full-history goes with --since-last');
   if (
     !request.sinceLast &&
     request.start !== undefined &&
@@ -95,41 +127,20 @@ function checkDates(request: SourceRequest): void {
 }
 
 function checkExportFlags(from: 'csv' | 'parquet', request: SourceRequest): void {
-  for (const flag of ['fields', 'market', 'instruments', 'start', 'end', 'sinceLast'] as const) {
+  const flags = {
+    fields: '--fields',
+    market: '--market',
+    instruments: '--instruments',
+    start: '--start',
+    end: '--end',
+    sinceLast: '--since-last',
+    includeUnlisted: '--include-unlisted',
+  } as const;
+  for (const [flag, name] of Object.entries(flags) as [keyof typeof flags, string][]) {
     if (request[flag] !== undefined && request[flag] !== false) {
-      throw new UsageError(
-        `--${flag === 'sinceLast' ? 'since-last' : flag} applies to qlib directories, not to ${from} exports`,
-      );
+      throw new UsageError(`${name} applies to qlib directories, not to ${from} exports`);
     }
   }
-}
-
-function openExport(from: 'csv' | 'parquet', request: SourceRequest): Promise<BatchSource> {
-  const options = {
-    path: request.path,
-    dataset: request.dataset,
-    float64: request.float64 ?? false,
-    exclude: request.exclude ?? [],
-    ...(request.calendarDir === undefined ? {} : { calendar: loadCalendarSet(request.calendarDir) }),
-  };
-  return from === 'csv' ? openCsvExport(options) : openParquetExport(options);
-}
-
-/** --start/--end, or --since-last: from the day after the last date the journal has for this dataset. */
-function rangeOf(
-  request: SourceRequest,
-  journal: Journal,
-  kind: 'factors' | 'calendar',
-): { start?: string; end?: string } {
-  const range: { start?: string; end?: string } = {};
-  if (request.sinceLast) {
-    const last = journal.lastEnd(kind, request.dataset);
-    if (last !== undefined) range.start = nextDay(last);
-  } else if (request.start !== undefined) {
-    range.start = request.start;
-  }
-  if (request.end !== undefined) range.end = request.end;
-  return range;
 }
 
 function detectType(path: string): SourceType {

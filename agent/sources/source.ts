@@ -32,6 +32,8 @@ export interface FactorSource extends SourceBase {
   /** Total instruments, when known up front (progress). */
   instrumentCount?: number;
   blocks(report: (problem: SourceProblem) => void): AsyncIterable<RowBlock>;
+  /** What the source noticed while its blocks were read. */
+  notices?: () => SourceNotice[];
 }
 
 export interface CalendarSource extends SourceBase {
@@ -42,3 +44,17 @@ export interface CalendarSource extends SourceBase {
 export type BatchSource = FactorSource | CalendarSource;
 
 export type SourceKind = Extract<BatchKind, 'factors' | 'calendar'>;
+
+/**
+ * Something about the source a person should know that is not a quality finding: the batch goes up, and the
+ * push says it (a log line on stderr — a warning even when quiet, a hint on a terminal or with --verbose —
+ * and in --json's `notices`).
+ */
+export interface SourceNotice {
+  code: string;
+  /** warn: something went up a person must look at (printed even when quiet); info: a hint. */
+  severity: 'warn' | 'info';
+  message: string;
+  count: number;
+  examples: string[];
+}

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
-import { openSource, type SourceRequest } from '../sources/source-request.js';
-import { pushInBatches } from '../split/push-split.js';
+import { pushRequest } from '../push-request.js';
+import type { SourceRequest } from '../sources/source-request.js';
 import { reportFailure, reportPush } from './watch-report.js';
 
 const EXPORT_FILE = /\.(csv|csv\.gz|parquet|pq)$/i;
@@ -43,7 +43,7 @@ export async function pushExports(
     const request: SourceRequest = { path, dataset: options.dataset, float64: options.float64 ?? false };
     if (options.exclude !== undefined) request.exclude = options.exclude;
     try {
-      reportPush(out, await pushInBatches(ctx, await openSource(request, ctx.journal)));
+      reportPush(out, await pushRequest(ctx, request));
       memory.pushed.set(path, print);
       memory.refused.delete(path);
     } catch (error) {

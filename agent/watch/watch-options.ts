@@ -11,6 +11,8 @@ const QLIB_ONLY = [
   ['market', '--market'],
   ['instruments', '--instruments'],
   ['calendarDataset', '--calendar-dataset'],
+  ['allowFullHistory', '--allow-full-history'],
+  ['includeUnlisted', '--include-unlisted'],
 ] as const;
 
 /**
@@ -42,6 +44,8 @@ export function qlibRequests(
   qlibDir: string,
 ): { calendar?: SourceRequest; factors: SourceRequest } {
   const factors: SourceRequest = { path: qlibDir, from: 'qlib', dataset: options.dataset, sinceLast: true };
+  if (options.allowFullHistory) factors.allowFullHistory = true;
+  if (options.includeUnlisted) factors.includeUnlisted = true;
   if (options.fields !== undefined) factors.fields = options.fields;
   if (options.market !== undefined) factors.market = options.market;
   if (options.instruments !== undefined) factors.instruments = options.instruments;
@@ -52,5 +56,6 @@ export function qlibRequests(
     dataset: options.calendarDataset,
     sinceLast: true,
   };
+  if (options.allowFullHistory) calendar.allowFullHistory = true;
   return { calendar, factors };
 }

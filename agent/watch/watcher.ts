@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { PipelineError } from '../../core/errors.js';
 import type { Output } from '../cli-io.js';
 import type { AgentContext } from '../context.js';
-import { resumePending } from '../push.js';
-import { openSource } from '../sources/source-request.js';
-import { pushInBatches } from '../split/push-split.js';
+import { pushRequest } from '../push-request.js';
+import { resumePending } from '../upload/pending.js';
 import { ChangeMonitor } from './change-monitor.js';
 import { type ExportMemory, pushExports } from './export-round.js';
 import { qlibRequests } from './watch-options.js';
@@ -20,6 +19,8 @@ export interface WatchOptions {
   instruments?: string[];
   /** Also push the trading calendar under this dataset name, before the factors. */
   calendarDataset?: string;
+  allowFullHistory?: boolean;
+  includeUnlisted?: boolean;
   float64?: boolean;
   exclude?: string[];
   quietMs: number;
@@ -87,7 +88,7 @@ async function pushQlib(ctx: AgentContext, options: WatchOptions, out: Output): 
   const { calendar, factors } = qlibRequests(options, root);
   try {
     for (const request of calendar === undefined ? [factors] : [calendar, factors]) {
-      reportPush(out, await pushInBatches(ctx, await openSource(request, ctx.journal)));
+      reportPush(out, await pushRequest(ctx, request));
     }
     return false;
   } catch (error) {

@@ -127,8 +127,23 @@ describe('OssObjectStore against the local OSS server', () => {
     expect(missing).toMatchObject({ code: 'ENOENT' });
     const bug = new TypeError("Cannot read properties of undefined (reading 'etag')");
     expect(translateOssError(bug, 'put x')).toBe(bug);
-    const refused = Object.assign(new Error('bad'), { status: 400, code: 'InvalidArgument' });
-    expect(translateOssError(refused, 'put x')).toBe(refused);
+  });
+
+  it("makes an unexpected 4xx the store's refusal (OSS_REFUSED, terminal) with its code, message and request id", () => {
+    const answer = Object.assign(new Error('Part size is not supported.'), {
+      status: 400,
+      code: 'InvalidArgument',
+      requestId: '5C3D9175B6FC201293AD4890',
+    });
+    const refused = translateOssError(answer, 'put x') as TerminalError;
+    expect(refused).toBeInstanceOf(TerminalError);
+    expect(refused.code).toBe('OSS_REFUSED');
+    expect(refused.message).toBe(
+      "put x: the store refused the request: 400 InvalidArgument: Part size is not supported. (request id 5C3D9175B6FC201293AD4890); check the store's support for this operation and the config (endpoint, pathStyle, bucket)",
+    );
+    expect(refused.cause).toBe(answer);
+    const gone = Object.assign(new Error('upload gone'), { status: 404, code: 'NoSuchUpload' });
+    expect(translateOssError(gone, 'complete x')).toMatchObject({ code: 'OSS_NO_UPLOAD', kind: 'terminal' });
   });
 
   it('treats only network codes, 5xx and 429 as passing faults', () => {

@@ -60,7 +60,7 @@ describe('the CLI entry on failures (child processes)', () => {
 
   it('an unreachable endpoint: exit 5 after the bounded retries, naming the code and host', async () => {
     const host = `127.0.0.1:${await closedPort()}`;
-    const run = await h.exec(push(fixture.root), { OSS_ENDPOINT: `http://${host}` });
+    const run = await h.exec([...push(fixture.root), '--verbose'], { OSS_ENDPOINT: `http://${host}` });
     expect(run.code).toBe(5);
     expect(failureLine(run)).toMatch(
       new RegExp(

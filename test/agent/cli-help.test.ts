@@ -36,11 +36,30 @@ describe('the command line before any configuration', () => {
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toMatch(/Examples?:\n\s+\$ qlib-sync /);
       expect(run.stdout, command).toContain(`$ qlib-sync ${command}`);
-      for (const option of ['--config <file>', '--journal <dir>', '--json'])
+      for (const option of ['--config <file>', '--journal <dir>', '--json', '--verbose'])
         expect(run.stdout, `${command} ${option}`).toContain(option);
     }
     const top = await cli(dir, ['--help']);
     expect(top.stdout).toMatch(/Example[^\n]*:\n\s+30 18 \* \* 1-5\s+qlib-sync push/);
+  });
+
+  it('the options for cron, late values, lost events and other stores are taught with an example', async () => {
+    const help = async (...args: string[]) => (await cli(dir, [...args, '--help'])).stdout;
+    const push = await help('push');
+    for (const text of ['--wait [minutes]', '--allow-full-history', '--include-unlisted', 'lateDays'])
+      expect(push).toContain(text);
+    expect(push).toMatch(/\$ qlib-sync push .* --since-last --wait 20/);
+    expect(push).toMatch(/--include-unlisted --since-last --allow-full-history --verbose/);
+    expect(push).toMatch(
+      /4 invalid input data \(including a\s+missing source, and with --wait a batch ingest rejected\)/,
+    );
+    expect(await help('resume')).toMatch(/\$ qlib-sync resume --retrigger \S+/);
+    expect(await help('status')).toContain('OVERDUE');
+    expect(await help('doctor')).toContain('7 a batch overdue at ingest');
+    expect(await help('watch')).toMatch(/--include-unlisted --allow-full-history/);
+    const top = await help();
+    expect(top).toContain('pathStyle');
+    expect(top).toContain('7 no verdict from ingest in time');
   });
 
   it('push --help names every source the path may be', async () => {
@@ -78,13 +97,30 @@ describe('the command line before any configuration', () => {
     expect(unconfigured.stderr).toContain('bucket (OSS_BUCKET)');
   });
 
+  it("--fields in qlib's expression syntax ($close) is a usage error (exit 2) saying to drop the $", async () => {
+    for (const command of [
+      ['push', fixture.root, '--dataset', 'daily', '--fields', '$close,$open'],
+      ['watch', '--qlib-dir', fixture.root, '--dataset', 'daily', '--fields', '$close,$open'],
+    ]) {
+      const run = await cli(dir, command);
+      expect(run.code, command[0]).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(
+        `--fields "$close" is qlib's expression syntax; give the field names without the $: --fields close,open`,
+      );
+    }
+    const twice = await cli(dir, ['push', fixture.root, '--dataset', 'daily', '--fields', 'close,CLOSE']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--fields lists "CLOSE" twice');
+  });
+
   it('status --offline reads the journal without bucket, region or credentials', async () => {
     const journal = join(dir, 'journal');
     const human = await cli(dir, ['--journal', journal, 'status', '--offline']);
     expect(human).toMatchObject({ code: 0, stdout: 'no batches in the journal yet\n' });
     const json = await cli(dir, ['status', '--offline', '--json'], { QLIB_SYNC_JOURNAL: journal });
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ batches: [], refreshed: false, corrupt: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ batches: [], refreshed: false, overdue: [], corrupt: [] });
     // A config file is still read (and checked) for journalDir.
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ journalDir: journal, colour: 'blue' }));

@@ -77,6 +77,26 @@ describe('the machine the agent runs on: journal lock, credentials file, termina
     expect(refused.stderr).toContain(`(mode 0640); run: chmod 600 ${file}`);
   });
 
+  it('off a terminal (cron) a successful push or resume prints nothing; --verbose prints it; failures are loud', async () => {
+    const journal = journalDir();
+    const quiet = await h.run(push(journal, 'cron_quiet'));
+    expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(h.puts('incoming/factors/cron_quiet/')).toHaveLength(2);
+    expect(await h.run(['--journal', journal, 'resume'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const json = await h.run(push(journalDir(), 'cron_json', '--json'));
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout).status).toBe('uploaded');
+    const verbose = await h.run(push(journalDir(), 'cron_verbose', '--verbose'));
+    expect(verbose.stdout).toMatch(/^factors\/cron_verbose: uploaded \S+ \(/);
+    expect(verbose.stderr).toContain('"msg":"uploading"');
+    // The fixture's batch has quality warnings (instruments listing mid-way): ingest alerts on those.
+    const warned = JSON.parse(json.stdout) as { warnings: unknown[] };
+    expect(warned.warnings.length).toBeGreaterThan(0);
+    const failed = await h.run(push(journalDir(), 'cron_fail'), { OSS_BUCKET: 'no-such-bucket' });
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain('qlib-sync: [OSS_NO_BUCKET]');
+  });
+
   it('redraws one progress line on a terminal, and writes JSON lines otherwise or with --json', async () => {
     const tty = await h.run(push(journalDir(), 'progress_tty'), {}, { isTTY: true });
     expect(tty.code).toBe(0);
@@ -86,7 +106,7 @@ describe('the machine the agent runs on: journal lock, credentials file, termina
     expect(frames.some((f) => /^uploading \S+: [\d.]+ MiB of [\d.]+ MiB \[#{20}\] 100%/.test(f))).toBe(true);
     expect(tty.stderr).not.toContain('"msg":"uploading"');
     for (const [dataset, io, extra] of [
-      ['progress_pipe', { isTTY: false }, []],
+      ['progress_pipe', { isTTY: false }, ['--verbose']],
       ['progress_json', { isTTY: true }, ['--json']],
     ] as const) {
       const run = await h.run(push(journalDir(), dataset, ...extra), {}, io);

@@ -60,7 +60,7 @@ describe('a skewed clock (the agent signs with its own clock; the local OSS chec
 
   it('push stops at once with exit 3 and says to fix the clock (no retries)', async () => {
     const run = await h.run(
-      ['push', fixture.root, '--dataset', 'skewed', '--fields', 'close'],
+      ['push', fixture.root, '--dataset', 'skewed', '--fields', 'close', '--verbose'],
       {},
       ahead(-30),
     );

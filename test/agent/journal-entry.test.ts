@@ -7,7 +7,7 @@ const FILE = `/j/batches/${ID}.json`;
 
 function entry(): JournalEntry {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     state: 'uploaded',
     manifest: {
       formatVersion: 1,
@@ -80,6 +80,42 @@ describe('journal entries', () => {
     expect(corruption(cloud).paths).toContain('JOURNAL_REQUIRED $.cloud.batchId');
     expect(corruption(formatJournalEntry(entry()), '/j/batches/other.json').message).toContain(
       'file name and batch id differ',
+    );
+  });
+
+  it('reads a format-1 entry (ali-oss checkpoint) as format 2 (our multipart fields), and refuses a newer one', () => {
+    const doneParts = [{ number: 1, etag: '"A1"' }];
+    const v1 = {
+      ...entry(),
+      formatVersion: 1,
+      state: 'uploading',
+      spoolPath: '/j/spool/x.csv.gz',
+      checkpoint: {
+        file: '/j/spool/x.csv.gz',
+        name: 'k',
+        fileSize: 143,
+        partSize: 102400,
+        uploadId: 'U1',
+        doneParts,
+      },
+    };
+    const read = parseJournalEntry(JSON.stringify(v1), FILE);
+    expect(read).toMatchObject({
+      formatVersion: 2,
+      multipart: { uploadId: 'U1', partSize: 102400, doneParts },
+    });
+    expect(read).not.toHaveProperty('checkpoint');
+    const bad = { ...read, multipart: { uploadId: '', partSize: 0, doneParts: [{ number: 0 }] } };
+    expect(corruption(JSON.stringify(bad)).paths.sort()).toEqual(
+      [
+        'JOURNAL_RANGE $.multipart.uploadId',
+        'JOURNAL_RANGE $.multipart.partSize',
+        'JOURNAL_RANGE $.multipart.doneParts[0].number',
+        'JOURNAL_REQUIRED $.multipart.doneParts[0].etag',
+      ].sort(),
+    );
+    expect(corruption(JSON.stringify({ ...entry(), formatVersion: 3 })).message).toContain(
+      'must be 1 to 2 (a format this qlib-sync reads)',
     );
   });
 });

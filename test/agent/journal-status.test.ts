@@ -177,6 +177,7 @@ describe('journal, incremental pushes, calendar and cloud status', () => {
       'bucket:ok',
       'clock:ok',
       'journal:ok',
+      'ingest:ok',
     ]);
     expect(readdirSync(clean).sort()).toEqual(['batches', 'spool']);
   });

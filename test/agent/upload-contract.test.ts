@@ -42,6 +42,30 @@ describe('upload contract (plain PUT payloads)', () => {
 
   it('sends the manifest with x-oss-forbid-overwrite, and takes OSS 409 FileAlreadyExists as uploaded', async () => {
     const journal = journalDir();
+    // A retried manifest PUT whose first answer was lost gets 409 from OSS: the manifest is there already.
+    const answers: string[] = [];
+    h.traffic.fault = (req) => {
+      if (req.method !== 'PUT' || !req.key.endsWith('/manifest.json')) return undefined;
+      answers.push('409');
+      return { status: 409, code: 'FileAlreadyExists', message: 'The object you specified already exists.' };
+    };
+    const run = await push(journal, 'exists_409');
+    h.traffic.fault = undefined;
+    expect(run.code).toBe(0);
+    expect(answers).toEqual(['409']);
+    const [entry] = new Journal(journal).list().entries as [JournalEntry];
+    expect(entry.state).toBe('uploaded');
+    expect(existsSync(join(journal, 'spool', `${entry.manifest.batchId}.csv.gz`))).toBe(false);
+    // Only a request carrying the header gets OSS's 409 instead of a write.
+    await h.store.put(manifestKey(entry), formatManifest(entry.manifest));
+    const again = await h.store
+      .put(manifestKey(entry), formatManifest(entry.manifest), { forbidOverwrite: true })
+      .catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'OSS_EXISTS' });
+  });
+
+  it('resumes a batch whose manifest reached OSS with its answer lost without sending anything again', async () => {
+    const journal = journalDir();
     h.traffic.fault = (req) =>
       req.method === 'PUT' && req.key.endsWith('/manifest.json')
         ? { status: 503, code: 'ServiceUnavailable', message: 'busy' }
@@ -56,8 +80,8 @@ describe('upload contract (plain PUT payloads)', () => {
     const resumed = await h.run(['--journal', journal, 'resume', '--json']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout).resumed).toEqual([entry.manifest.batchId]);
-    expect(h.puts().map((r) => r.key)).toEqual([key]);
-    // The agent's PUT created nothing: only a request carrying the header gets OSS's 409 instead of a write.
+    // The cloud is asked first (status object, then the manifest in incoming/): nothing is sent.
+    expect(h.puts()).toEqual([]);
     expect(h.oss.events.filter((e) => e.oss.object.key === key)).toHaveLength(1);
     expect(new Journal(journal).get(entry.manifest.batchId)?.state).toBe('uploaded');
     expect(existsSync(entry.spoolPath as string)).toBe(false);

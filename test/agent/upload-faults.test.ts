@@ -44,7 +44,8 @@ describe('upload faults', () => {
       failures.add(which);
       return { status: 503, code: 'ServiceUnavailable', message: 'please retry' };
     };
-    const run = await push(journalArgs(), 'retried');
+    // --verbose: a retried fault is logged (at info) only when asked, off a terminal.
+    const run = await push([...journalArgs(), '--verbose'], 'retried');
     h.traffic.fault = undefined;
     expect(run.code).toBe(0);
     expect([...failures].sort()).toEqual(['manifest', 'part 2']);
@@ -66,7 +67,7 @@ describe('upload faults', () => {
     h.traffic.fault = undefined;
     expect(first.code).toBe(3);
     const entry = new Journal(journal[1] as string).pending()[0]!;
-    const uploadId = entry.checkpoint?.uploadId as string;
+    const uploadId = entry.multipart?.uploadId as string;
     expect(uploadId).toBeTruthy();
     const spooled = readFileSync(entry.spoolPath as string);
     await h.oss.client().abortMultipartUpload(entry.manifest.payload.key, uploadId);
@@ -111,10 +112,13 @@ describe('upload faults', () => {
     h.traffic.fault = undefined;
     const entry = new Journal(journal[1] as string).pending()[0]!;
     rmSync(entry.spoolPath as string);
+    // Off a terminal (cron) a failure is still said, on stderr; on a terminal (or --verbose) on stdout.
     const resumed = await h.run([...journal, 'resume']);
     expect(resumed.code).toBe(4);
-    expect(resumed.stdout).toContain(`FAILED the spooled payload of ${entry.manifest.batchId}`);
-    expect(resumed.stdout).toContain(`qlib-sync resume --drop ${entry.manifest.batchId}`);
+    expect(resumed.stderr).toContain(`FAILED the spooled payload of ${entry.manifest.batchId}`);
+    expect(resumed.stderr).toContain(`qlib-sync resume --drop ${entry.manifest.batchId}`);
+    const verbose = await h.run([...journal, 'resume', '--verbose']);
+    expect(verbose.stdout).toContain(`FAILED the spooled payload of ${entry.manifest.batchId}`);
     const calendar = await h.run([
       ...journal,
       'push',
@@ -125,8 +129,8 @@ describe('upload faults', () => {
       'lost_cal',
     ]);
     expect(calendar.code).toBe(0);
-    expect(calendar.stdout).toContain('could not resume: the spooled payload');
+    expect(calendar.stderr).toContain('could not resume: the spooled payload');
     expect((await h.run([...journal, 'resume', '--drop', entry.manifest.batchId])).code).toBe(0);
-    expect((await h.run([...journal, 'resume'])).stdout).toBe('nothing to resume\n');
+    expect((await h.run([...journal, 'resume', '--verbose'])).stdout).toBe('nothing to resume\n');
   });
 });

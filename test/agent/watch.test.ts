@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManifestV1 } from '../../core/manifest.js';
-import { appendDays, generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
+import { appendDays, generateQlibDir, type QlibFixture, writeBin } from '../support/qlib-fixture.js';
 import { type AgentHarness, collect, manifests, startAgentHarness } from './agent-harness.js';
 import { frameOf, writePandasCsv } from './export-fixture.js';
 
@@ -51,6 +51,8 @@ describe('watch (the daemon, as a child process)', () => {
       'csi300',
       '--calendar-dataset',
       'cn',
+      // Nothing was pushed of these datasets yet: the first round sends their whole history.
+      '--allow-full-history',
       '--quiet',
       '0.3',
       '--poll',
@@ -168,5 +170,59 @@ describe('watch (the daemon, as a child process)', () => {
     ]);
     expect(lines.filter((l) => l.status === 'uploaded')).toHaveLength(3);
     expect(lines.filter((l) => l.status === 'already-uploaded')).toHaveLength(1);
+  });
+
+  it('sends again a day already pushed once values for it appear later (a .bin that grew)', async () => {
+    const late = generateQlibDir({
+      root: join(h.dir, 'qlib-late'),
+      days: 8,
+      instruments: 10,
+      fields: ['close'],
+      seed: 12,
+      missingFileRate: 0,
+    });
+    // One more instrument whose file stops a day short of the calendar, as qlib's index series often do.
+    mkdirSync(join(late.root, 'features', 'sh000300'));
+    writeBin(join(late.root, 'features', 'sh000300', 'close.day.bin'), 0, [1, 2, 3, 4, 5, 6, 7]);
+    const child = h.spawn([
+      '--journal',
+      join(h.dir, 'journal-watch-late'),
+      'watch',
+      '--qlib-dir',
+      late.root,
+      '--dataset',
+      'watch_late',
+      '--fields',
+      'close',
+      '--instruments',
+      ['SH000300', ...late.instruments.map((i) => i.symbol)].join(','),
+      '--allow-full-history',
+      '--quiet',
+      '0.3',
+      '--poll',
+      '0.1',
+      '--json',
+    ]);
+    const done = collect(child);
+    const batches = (n: number) => async () => {
+      const found = await manifests(h.store, 'incoming/factors/watch_late/');
+      return found.length >= n ? found.sort((a, b) => (a.batchId < b.batchId ? -1 : 1)) : undefined;
+    };
+    await waitFor('the first push', batches(1));
+    // The index's file grows by the day it lacked: no new calendar day, only a late value.
+    writeBin(join(late.root, 'features', 'sh000300', 'close.day.bin'), 0, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const [, again] = (await waitFor('the late day', batches(2))) as ManifestV1[];
+    expect(again?.dateRange).toEqual({ start: late.calendar[7], end: late.calendar[7] });
+    child.kill('SIGTERM');
+    const run = await done;
+    expect(run.code).toBe(0);
+    const pushed = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(pushed[1]).toMatchObject({
+      status: 'uploaded',
+      late: { dates: [late.calendar[7]], examples: ['SH000300'] },
+    });
   });
 });

@@ -47,7 +47,7 @@ describe.sequential('SIGKILL mid-artifact', () => {
     const child = e.spawn(args());
     e.faults.current = (req) => {
       seen.push(req);
-      // Part 6 is requested only after part 5's checkpoint is journaled: kill the agent right then.
+      // Part 6 is requested only after part 5's state is journaled: kill the agent right then.
       if (
         isModel(req) &&
         req.method === 'PUT' &&
@@ -71,7 +71,7 @@ describe.sequential('SIGKILL mid-artifact', () => {
       JSON.parse(readFileSync(join(e.dir, 'journal', 'artifacts', name), 'utf8')),
     );
     const state = journaled.find((j) => String(j.key).endsWith('/params.pkl'));
-    expect(state.checkpoint.doneParts.map((p: { number: number }) => p.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(state.multipart.doneParts.map((p: { number: number }) => p.number)).toEqual([1, 2, 3, 4, 5]);
 
     seen.length = 0;
     const rerun = await e.exec(args());

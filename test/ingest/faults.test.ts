@@ -73,7 +73,8 @@ describe('ingest: the error decision table (faults injected into the local OSS s
     expect(isTransient(error)).toBe(false);
     expect(await ledger(batch.batchId)).toMatchObject({
       status: 'failed',
-      error_code: (error as Error).name,
+      // The object store adapter calls an unexpected 4xx the store's refusal (OSS_REFUSED): still no bad input.
+      error_code: (error as { code?: string }).code ?? (error as Error).name,
     });
     expect(await env.exists(batch.manifestKey)).toBe(true);
     expect(await env.exists(`quarantine/factors/f_refused/${batch.batchId}/reason.json`)).toBe(false);

@@ -75,6 +75,27 @@ describe('npm run local', () => {
     await rm(state, { recursive: true, force: true });
   });
 
+  it('bundles the functions itself before it starts: no `npm run build` needed first', async () => {
+    // The bundles are replaced atomically (build-functions.ts), so tests running meanwhile are unaffected.
+    const run = await new Promise<{ code: number | null; out: string }>((resolveRun, reject) => {
+      const npm = spawn('npm', ['run', '--silent', 'local', '--', '--help'], {
+        cwd: ROOT,
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      npm.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      npm.on('error', reject);
+      npm.on('close', (code) => resolveRun({ code, out }));
+    });
+    expect(run.code).toBe(0);
+    const built = run.out.indexOf('built ingest: ');
+    expect(built).toBeGreaterThanOrEqual(0);
+    expect(run.out.indexOf('Usage: npm run local')).toBeGreaterThan(built);
+  });
+
   it('prints endpoints and credentials, keeps state across restarts, and --reset clears OSS and MySQL', async () => {
     let running = await startLocal(state, mysqlUrl, true);
     expect(running.banner).toContain(`bucket ${LOCAL_DEFAULTS.bucket}`);
