@@ -25,7 +25,7 @@ describe('ingest: the guards behind exactly once', () => {
   const ledger = async (batch: Batch) =>
     (await env.query('SELECT status, duplicate_of FROM batches WHERE batch_id = ?', [batch.batchId]))[0];
 
-  it('two batch ids with identical bytes loading at once: the second collides inside its transaction, a duplicate', async () => {
+  it('two batch ids with identical bytes arriving at once: the second collides inside its transaction, a duplicate', async () => {
     // The dataset exists, so neither batch changes its schema (no schema lock in between).
     await env.ingest(makeBatch({ dataset: 'g_twins', columns: COLUMNS, rows: rowsOn('2024-12-02', 9) }));
     const first = makeBatch({ dataset: 'g_twins', columns: COLUMNS, rows: rowsOn('2024-12-03') });
@@ -40,10 +40,12 @@ describe('ingest: the guards behind exactly once', () => {
       loading.catch(() => undefined);
       await stall.stalled;
       await waitForStatement(env.db, 'LOAD DATA');
-      // The second passes the check before its transaction (nothing is committed yet) and waits on that row.
+      // The second passes the check before its transaction (nothing is committed yet) and waits for the table's
+      // load lock (adapters/warehouse/table-lock.ts); once the first commits, its loaded_contents insert
+      // collides inside its own transaction: only that guard can call it a duplicate.
       const twin = env.deliver(second);
       twin.catch(() => undefined);
-      await waitForStatement(env.db, 'INSERT INTO loaded_contents');
+      await waitForStatement(env.db, 'SELECT GET_LOCK');
       stall.release();
       expect(await loading).toMatchObject({ status: 'loaded', rowsLoaded: 300 });
       expect(await twin).toMatchObject({ status: 'duplicate', duplicateOf: first.batchId });
