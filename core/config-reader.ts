@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type Problem } from './errors.js';
 import { checkWith } from './schema.js';
+import { isTimeZone } from './zoned-time.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -101,5 +102,11 @@ export function boolean(describe: string, fallback: boolean): KeySpec<boolean> {
     .string()
     .refine((raw) => [...TRUE, ...FALSE].includes(raw.toLowerCase()), 'must be true or false')
     .transform((raw) => TRUE.includes(raw.toLowerCase()));
+  return { required: false, default: fallback, describe, schema };
+}
+
+/** An IANA time zone name (Asia/Shanghai, UTC) that Intl knows. */
+export function timeZone(describe: string, fallback: string): KeySpec<string> {
+  const schema = z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Asia/Shanghai');
   return { required: false, default: fallback, describe, schema };
 }

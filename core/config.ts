@@ -7,6 +7,7 @@ import {
   readConfig,
   type Specs,
   text,
+  timeZone,
   url,
 } from './config-reader.js';
 import { ConfigError, type Problem } from './errors.js';
@@ -50,6 +51,13 @@ export interface FunctionConfig {
   relayFeishuUrl: string | undefined;
   relayFeishuSecret: string | undefined;
   relayToken: string | undefined;
+  // The HTTP API (functions/api, docs/api.md).
+  apiPageBytes: number;
+  apiMaxInstruments: number;
+  apiMaxScanRows: number;
+  apiTimezone: string;
+  /** The API's own MySQL account (least privilege, docs/deploy.md); undefined: MYSQL_URL. */
+  apiMysqlUrl: string | undefined;
 }
 
 const SPECS: Specs<FunctionConfig> = {
@@ -191,6 +199,32 @@ const SPECS: Specs<FunctionConfig> = {
       'alert relay: the token its subscription URL carries (?token=…), so only MNS pushes are relayed',
       false,
     ),
+  },
+  // The HTTP API (functions/api, docs/api.md). FC's synchronous response limit is 32 MB: a page stays well under.
+  apiPageBytes: {
+    env: 'API_PAGE_BYTES',
+    ...integer('most bytes of rows in one values page', 16_384, 25_165_824, 8_388_608),
+  },
+  apiMaxInstruments: {
+    env: 'API_MAX_INSTRUMENTS',
+    ...integer('most instruments one values request may list (instruments=)', 1, 10_000, 1000),
+  },
+  apiMaxScanRows: {
+    env: 'API_MAX_SCAN_ROWS',
+    ...integer(
+      'a values read whose plan would examine more rows is refused with a hint',
+      100,
+      1_000_000_000,
+      5_000_000,
+    ),
+  },
+  apiTimezone: {
+    env: 'API_TIMEZONE',
+    ...timeZone('zone of "today" on the status page (trading days)', 'Asia/Shanghai'),
+  },
+  apiMysqlUrl: {
+    env: 'API_MYSQL_URL',
+    ...url("the API's own mysql:// account (reads, tokens, admin changes); default MYSQL_URL", ['mysql:']),
   },
 };
 

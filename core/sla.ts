@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TerminalError } from './errors.js';
 import { checkWith } from './schema.js';
-import { localDay, zonedInstant } from './zoned-time.js';
+import { isTimeZone, localDay, zonedInstant } from './zoned-time.js';
 
 /**
  * Freshness SLAs (docs/monitor.md): when a dataset's trading day T must be loaded. Each dataset inherits the
@@ -49,15 +49,6 @@ export function offsetMinutes(time: string): number {
   const m = TIME.exec(time);
   if (m === null) throw new TerminalError('SLA_TIME', `${time} is not HH:MM or HH:MM+Nd`);
   return Number(m[3] ?? 0) * 1440 + Number(m[1]) * 60 + Number(m[2]);
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const time = z.string().regex(TIME, 'must be HH:MM, or HH:MM+Nd for N days after the trading day');

@@ -72,11 +72,22 @@ function banner(stack: LocalStack, flags: Flags): string {
     `       access key id      ${credentials.accessKeyId}`,
     `       access key secret  ${credentials.accessKeySecret}`,
     `  MYSQL_URL  ${stack.sYamlEnv.MYSQL_URL} (migrated)`,
+    ...apiLines(stack),
     '  point the agent here (docs/agent.md):',
     `       export OSS_ENDPOINT=${oss.url} OSS_BUCKET=${stack.bucket} OSS_REGION=${stack.region}`,
     `       export ALIBABA_CLOUD_ACCESS_KEY_ID=${credentials.accessKeyId} ALIBABA_CLOUD_ACCESS_KEY_SECRET=${credentials.accessKeySecret}`,
     'Ctrl-C stops everything.',
   ].join('\n');
+}
+
+/** Where the HTTP API and its status page answer, and how to get a token for them (docs/api.md). */
+function apiLines(stack: LocalStack): string[] {
+  const url = stack.fc.httpUrl('qlib-api');
+  if (url === undefined) return [];
+  return [
+    `  API  ${url}/  (status page; the JSON API under /v1, docs/api.md)`,
+    `       a token: MYSQL_URL=${stack.sYamlEnv.MYSQL_URL} npm run token -- create --name me --scope read:status --scope read:data`,
+  ];
 }
 
 /** The one catch: map what went wrong to a line a person can act on. */

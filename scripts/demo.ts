@@ -4,6 +4,7 @@
  * qlib directory pushed by the agent CLI, the rows queried back, then a broken batch (uploaded with ali-oss
  * directly: the agent would refuse it) quarantined with its reason.json and the alert a subscriber received, and
  * the monitor (its timer on a controlled clock) warning that the next trading day is late, then resolving it.
+ * Then the HTTP API: the status page's URL and a token are printed (`--serve` keeps the stack up until Ctrl-C).
  * Every step is checked (scripts/demo/story-checks.ts): a story that does not hold exits 1 and says where.
  * DEMO_DATABASE names the database it recreates (default qlib_demo).
  */
@@ -21,6 +22,7 @@ import { runAlertsCli } from './alerts.js';
 import { buildFunctions } from './build-functions.js';
 import { DEMO_INBOX, shanghai } from './demo/late-day.js';
 import { type DemoMysql, demoMysql, HOW_TO_GET_MYSQL } from './demo/mysql-server.js';
+import { statusPageStep } from './demo/status-page.js';
 import { DEMO_DAYS, DEMO_START, story } from './demo/story.js';
 import { StoryChecks } from './demo/story-checks.js';
 
@@ -68,7 +70,7 @@ async function run(server: DemoMysql, database: string, checks: StoryChecks): Pr
     const { url: dbUrl, pool } = await prepareDatabase(url.toString(), migrations, quiet);
     say(`MySQL: ${server.origin}, fresh database ${database} (migrated)`);
     // The monitor's timer runs on a controlled clock: the demo moves it to the evening of the day after the
-    // generated calendar (step 5); everything else runs in real time.
+    // generated calendar (step 6); everything else runs in real time.
     const nextDay = businessDays(DEMO_START, DEMO_DAYS + 1).at(-1) as string;
     const clock = new ManualClock(shanghai(nextDay, '17:55'));
     const stack = await startLocalStack({
@@ -84,8 +86,22 @@ async function run(server: DemoMysql, database: string, checks: StoryChecks): Pr
     try {
       await subscribeInbox(stack);
       await story(stack, pool, dir, { say, section, checks }, clock);
+      await statusPageStep(stack, pool, { say, section, checks });
+      section('done');
+      say(
+        'Everything above ran the code that deploys: s.yaml → dist/functions/{ingest,monitor,api} (esbuild bundles)',
+      );
+      say(
+        'in FC instance processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md, docs/monitor.md',
+      );
+      say('and docs/api.md explain each step.');
       if (!server.origin.startsWith('private'))
         say(`The database ${database} stays for a look (${redacted(dbUrl)}).`);
+      if (process.argv.includes('--serve')) await serveUntilInterrupted();
+      else
+        say(
+          'The local stack stops with the demo: `npm run demo -- --serve` keeps the status page up (Ctrl-C ends it).',
+        );
     } finally {
       await stack.close();
       await pool.end();
@@ -111,6 +127,15 @@ async function subscribeInbox(stack: LocalStack): Promise<void> {
     err: (l) => say(`  ${l}`),
   });
   if (code !== 0) throw new Error(`npm run alerts -- subscribe exited with ${code}`);
+}
+
+/** `--serve`: keep the stack (and the status page) up until Ctrl-C. */
+function serveUntilInterrupted(): Promise<void> {
+  say('Serving the status page until Ctrl-C…');
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 function redacted(url: string): string {

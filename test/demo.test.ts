@@ -40,6 +40,8 @@ describe('npm run demo', () => {
     const { code, output } = await runDemo();
     expect(output).not.toContain('✗');
     expect(code, output).toBe(0);
+    expect(output).toMatch(/status page: {2}http:\/\/127\.0\.0\.1:\d+\//);
+    expect(output).toMatch(/token: {8}qct_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/);
     for (const line of [
       `fresh database ${DATABASE} (migrated)`,
       '✓ the calendar batch is loaded with its 20 trading days',
@@ -54,6 +56,9 @@ describe('npm run demo', () => {
       '$ npm run alerts -- subscribe --queue qlib-inbox',
       '✓ at 18:00 the monitor warned once that cn_daily 2024-01-30 was not loaded',
       '✓ at 18:10, with the day loaded, the incident resolved with one message',
+      '✓ the status page lists the 2 loaded batches',
+      '✓ the status page shows the quarantined batch with its reason (DUPLICATE_KEY) and the fix',
+      '✓ the values endpoint answers three rows and a cursor for the rest',
       'demo ok: every claim above held',
     ]) {
       expect(output).toContain(line);

@@ -39,7 +39,8 @@ export async function ensureFactorTables(
        instrument VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
        ${values.map((v) => `${v},`).join('\n       ')}
        batch_id VARCHAR(128) NOT NULL,
-       PRIMARY KEY (trade_date, instrument)
+       PRIMARY KEY (trade_date, instrument),
+       KEY ${INSTRUMENT_INDEX} (instrument, trade_date)
      ) ${TABLE_OPTIONS}`,
   );
   // Rows a restatement replaced: the old values, the batch that wrote them, the batch that replaced them.
@@ -139,6 +140,53 @@ export async function existingTables(db: Queryable, tables: readonly string[]): 
 export async function tableHasRows(db: Queryable, table: string): Promise<boolean> {
   const rows = await selectRows(db, `SELECT 1 AS x FROM ${quoteId(table)} LIMIT 1`);
   return rows.length > 0;
+}
+
+/**
+ * One instrument over years is the API's other query shape (docs/api.md, "Indexes"): the primary key
+ * (trade_date, instrument) serves a day across instruments and date ranges; this serves an instrument list.
+ */
+const INSTRUMENT_INDEX = 'ix_instrument_date';
+
+/**
+ * Give a factor table its (instrument, trade_date) index when it lacks it (tables created before migration
+ * 0009; `npm run migrate` runs this for every registered dataset). InnoDB builds it online (no lock on reads
+ * or writes).
+ */
+export async function ensureInstrumentIndex(db: Queryable, dataset: string): Promise<boolean> {
+  const table = factorTableName(dataset);
+  const [row] = await selectRows(
+    db,
+    `SELECT COUNT(*) AS n FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?`,
+    [table, INSTRUMENT_INDEX],
+  );
+  if (Number(row?.n) > 0) return false;
+  try {
+    await execute(
+      db,
+      `ALTER TABLE ${quoteId(table)} ADD KEY ${INSTRUMENT_INDEX} (instrument, trade_date), ALGORITHM = INPLACE, LOCK = NONE`,
+    );
+  } catch (error) {
+    // Another batch or migrate run added it meanwhile (duplicate key name).
+    if ((error as { errno?: number }).errno !== 1061) throw error;
+    return false;
+  }
+  return true;
+}
+
+/** Every registered factor dataset whose table exists gets the index; the datasets that got it now. */
+export async function upgradeFactorTables(db: Queryable): Promise<string[]> {
+  const rows = await selectRows(
+    db,
+    `SELECT d.dataset FROM datasets d JOIN information_schema.TABLES t
+        ON t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = d.table_name
+      WHERE d.kind = 'factors' ORDER BY d.dataset`,
+  );
+  const upgraded: string[] = [];
+  for (const r of rows)
+    if (await ensureInstrumentIndex(db, String(r.dataset))) upgraded.push(String(r.dataset));
+  return upgraded;
 }
 
 async function addMissingColumns(

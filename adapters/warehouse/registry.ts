@@ -13,6 +13,8 @@ export interface DatasetEntry {
   calendar: string | null;
   /** Quality thresholds as JSON (core/quality/policy.ts parsePolicy); NULL: the defaults. */
   rules: string | null;
+  /** Set by an admin (HTTP API): a retired dataset takes no new batches. */
+  retiredAt: string | null;
   columns: ColumnSpec[];
 }
 
@@ -30,7 +32,7 @@ export function historyTableName(dataset: string): string {
 export async function findDataset(db: Queryable, dataset: string): Promise<DatasetEntry | undefined> {
   const [row] = await selectRows(
     db,
-    'SELECT dataset, kind, table_name, contract, inf_policy, calendar, rules FROM datasets WHERE dataset = ?',
+    'SELECT dataset, kind, table_name, contract, inf_policy, calendar, rules, retired_at FROM datasets WHERE dataset = ?',
     [dataset],
   );
   if (row === undefined) return undefined;
@@ -47,6 +49,7 @@ export async function findDataset(db: Queryable, dataset: string): Promise<Datas
     infPolicy: row.inf_policy === 'null' ? 'null' : 'reject',
     calendar: row.calendar ?? null,
     rules: row.rules ?? null,
+    retiredAt: row.retired_at ?? null,
     columns: columns.map((c) => ({ name: String(c.column_name), type: c.column_type as ColumnSpec['type'] })),
   };
 }

@@ -78,6 +78,10 @@ const ADVICE: Array<[RegExp, string]> = [
     'A column cannot change between float32 and float64: keep its registered type, or use a new column name.',
   ],
   [/^DATASET_KIND_MISMATCH$/, 'The dataset name is registered for another kind of data: use another name.'],
+  [
+    /^DATASET_RETIRED$/,
+    'The dataset is retired and takes no new batches: push to another dataset, or an admin restores it (docs/api.md, "Managing").',
+  ],
   [/^POLICY_INVALID$/, "The dataset's rules JSON in the registry is invalid: fix datasets.rules."],
   [
     /^BATCH_ID_CONFLICT$/,
@@ -98,11 +102,14 @@ const ADVICE: Array<[RegExp, string]> = [
 ];
 
 function advice(rejection: Rejection): string[] {
-  const codes = new Set([
-    rejection.code,
-    ...rejection.findings.filter((f) => f.severity === 'block').map((f) => f.code),
-  ]);
+  const blocking = rejection.findings.filter((f) => f.severity === 'block').map((f) => f.code);
+  return adviceFor(rejection.code, blocking);
+}
+
+/** What to do about a rejection led by `code` with these blocking codes (also the HTTP API's "fix"). */
+export function adviceFor(code: string, blocking: readonly string[] = []): string[] {
+  const codes = new Set([code, ...blocking]);
   const lines = ADVICE.filter(([pattern]) => [...codes].some((c) => pattern.test(c))).map(([, text]) => text);
-  if (lines.length === 0) lines.push(`See the findings for ${rejection.code} and fix the source data.`);
+  if (lines.length === 0) lines.push(`See the findings for ${code} and fix the source data.`);
   return [...new Set(lines), PUSH_AGAIN];
 }

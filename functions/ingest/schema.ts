@@ -60,6 +60,13 @@ export function planSchema(
     }
     return checkShape({ action: 'proceed', register: true, add: [...columns] }, []);
   }
+  if (entry.retiredAt !== null) {
+    return {
+      action: 'reject',
+      code: 'DATASET_RETIRED',
+      message: `the dataset was retired at ${entry.retiredAt} UTC`,
+    };
+  }
   if (entry.kind !== 'factors') {
     const message = `the dataset is registered as ${entry.kind}`;
     return { action: 'reject', code: 'DATASET_KIND_MISMATCH', message };
@@ -187,6 +194,7 @@ function changeOf(
         infPolicy: 'reject',
         calendar: null,
         rules: null,
+        retiredAt: null,
         columns: [...plan.add],
       };
   const registry = plan.register || plan.add.length > 0;

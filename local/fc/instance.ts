@@ -25,6 +25,8 @@ type WireResult =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'string'; text: string }
   | { kind: 'json'; text: string }
+  /** an object the worker found JSON-safe as it is (worker.mjs isFlatJson) */
+  | { kind: 'object'; value: unknown }
   | { kind: 'empty' };
 type Exchange = { reply: Reply } | { crashed: true } | { timedOut: true };
 
@@ -156,6 +158,7 @@ function toOutcome(exchange: Exchange, timeoutSec: number, durationMs: number): 
 function fromWire(wire: WireResult): HandlerResult {
   if (wire.kind === 'bytes') return { kind: 'bytes', bytes: Buffer.from(wire.bytes) };
   if (wire.kind === 'json') return { kind: 'json', value: JSON.parse(wire.text) };
+  if (wire.kind === 'object') return { kind: 'json', value: wire.value };
   return wire;
 }
 

@@ -188,9 +188,14 @@ async function invokeSync(
 ): Promise<InvokeResult> {
   known(parts.specs, fn);
   const outcome = await parts.invoker.attempt(fn, payload, { requestId, attempt: 1, trigger, async: false });
-  const body = outcomeBody(outcome);
-  if (outcome.ok) return { requestId, status: 200, ok: true, body, result: outcome.result };
-  return { requestId, status: 200, ok: false, body, error: outcome.error };
+  const result: InvokeResult = outcome.ok
+    ? { requestId, status: 200, ok: true, body: Buffer.alloc(0), result: outcome.result }
+    : { requestId, status: 200, ok: false, body: Buffer.alloc(0), error: outcome.error };
+  // The body is made when read: an HTTP trigger answering {statusCode, body} never reads it, and JSON of an
+  // 8 MiB API page is not free.
+  let body: Buffer | undefined;
+  Object.defineProperty(result, 'body', { enumerable: true, get: () => (body ??= outcomeBody(outcome)) });
+  return result;
 }
 
 function known(specs: ReadonlyMap<string, FunctionSpec>, fn: string): FunctionSpec {

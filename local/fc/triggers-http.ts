@@ -55,6 +55,9 @@ export async function startHttpTrigger(rule: HttpRule, deps: HttpTriggerDeps): P
       res.end();
     });
   });
+  // Node's default keep-alive of 5 s lets a client that was busy longer (a test verifying an 8 MiB page in the
+  // same process) reuse a socket the server is closing: ECONNRESET. A gateway keeps idle connections longer.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, deps.host, () => resolve());

@@ -50,10 +50,24 @@ function encode(value) {
   if (value instanceof Uint8Array) return { kind: 'bytes', bytes: value };
   if (typeof value === 'string') return { kind: 'string', text: value };
   if (typeof value === 'object') {
+    // An HTTP answer ({statusCode, headers, body, …} of strings, finite numbers, booleans) reads back from JSON
+    // as it is: sent as the object, it skips a JSON round trip of a body that may be megabytes.
+    if (isFlatJson(value)) return { kind: 'object', value };
     const text = JSON.stringify(value);
     return text === undefined ? { kind: 'empty' } : { kind: 'json', text };
   }
   return { kind: 'string', text: String(value) };
+}
+
+/** Own values that survive JSON unchanged: strings, booleans, null, finite numbers but -0, and flat objects of strings. */
+function isFlatJson(value) {
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every((v) => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+    if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+    if (typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return false;
+    return Object.values(v).every((h) => typeof h === 'string');
+  });
 }
 
 async function failure(run) {

@@ -39,7 +39,7 @@ export async function lateDay(
   qlib: QlibFixture,
   { say, section, checks }: Io,
 ): Promise<void> {
-  section('5. the monitor: the next trading day is late, then arrives');
+  section('6. the monitor: the next trading day is late, then arrives');
   const [day] = appendDays(qlib, 1, 7);
   const previous = qlib.calendar.at(-2) as string;
   say(

@@ -63,15 +63,6 @@ export async function story(
   const mns = new MNS(stack.accountId, { ...stack.credentials, endpoint: stack.mns.url });
   const mysqlUrl = String(stack.sYamlEnv.MYSQL_URL);
   await lateDay({ stack, pool, mysqlUrl, mns, clock, agentEnv: agentEnv(stack, dir) }, qlib, io);
-
-  section('done');
-  say(
-    'Everything above ran the code that deploys: s.yaml → dist/functions/{ingest,monitor} (esbuild bundles) in FC',
-  );
-  say(
-    'instance processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md and docs/monitor.md',
-  );
-  say('explain each step.');
 }
 
 /** The agent pushes the calendar, then the daily fields; both batches must load whole. */

@@ -42,6 +42,11 @@ describe('function config', () => {
       relayFeishuUrl: undefined,
       relayFeishuSecret: undefined,
       relayToken: undefined,
+      apiPageBytes: 8_388_608,
+      apiMaxInstruments: 1000,
+      apiMaxScanRows: 5_000_000,
+      apiTimezone: 'Asia/Shanghai',
+      apiMysqlUrl: undefined,
     });
   });
 
@@ -55,6 +60,35 @@ describe('function config', () => {
       alertMailTopic: 'qlib-mail',
       alertMailSender: 'a@b.c',
     });
+  });
+
+  it('reads the API settings and refuses a page over FC’s response limit or a zone Intl does not know', () => {
+    expect(
+      parseFunctionConfig({
+        ...VALID,
+        API_PAGE_BYTES: '1048576',
+        API_MAX_INSTRUMENTS: '50',
+        API_MAX_SCAN_ROWS: '1000',
+        API_TIMEZONE: 'UTC',
+      }),
+    ).toMatchObject({
+      apiPageBytes: 1_048_576,
+      apiMaxInstruments: 50,
+      apiMaxScanRows: 1000,
+      apiTimezone: 'UTC',
+    });
+    expect(parseFunctionConfig({ ...VALID, API_MYSQL_URL: 'mysql://api:pw@rds:3306/qlib' }).apiMysqlUrl).toBe(
+      'mysql://api:pw@rds:3306/qlib',
+    );
+    expect(() =>
+      parseFunctionConfig({
+        ...VALID,
+        API_PAGE_BYTES: String(32 * 1024 * 1024),
+        API_TIMEZONE: 'Mars/Olympus',
+      }),
+    ).toThrow(
+      /API_PAGE_BYTES: must be an integer in \[16384, 25165824\][\s\S]*API_TIMEZONE: must be an IANA time zone/,
+    );
   });
 
   it('parses every optional key', () => {
@@ -134,6 +168,11 @@ describe('function config', () => {
     expect([...FUNCTION_ENV_KEYS].sort()).toEqual(
       [
         'ALERT_TOPIC',
+        'API_MAX_INSTRUMENTS',
+        'API_MYSQL_URL',
+        'API_MAX_SCAN_ROWS',
+        'API_PAGE_BYTES',
+        'API_TIMEZONE',
         'LEASE_SECONDS',
         'LOAD_MODE',
         'LOG_LEVEL',

@@ -106,6 +106,7 @@ describe('ingest: the dataset registry and schema evolution', () => {
       infPolicy: 'reject' as const,
       calendar: null,
       rules: null,
+      retiredAt: null,
       columns: [f32('KMID')],
     };
     const settings = { unknownDataset: 'register' as const, schemaContract: 'evolve' as const };
@@ -122,6 +123,11 @@ describe('ingest: the dataset registry and schema evolution', () => {
     expect(planSchema({ ...entry, kind: 'calendar' }, [f32('a')], settings)).toMatchObject({
       action: 'reject',
       code: 'DATASET_KIND_MISMATCH',
+    });
+    expect(planSchema({ ...entry, retiredAt: '2026-01-02 03:04:05.000' }, [f32('KMID')], settings)).toEqual({
+      action: 'reject',
+      code: 'DATASET_RETIRED',
+      message: 'the dataset was retired at 2026-01-02 03:04:05.000 UTC',
     });
   });
 });

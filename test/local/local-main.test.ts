@@ -103,6 +103,8 @@ describe('npm run local', () => {
     expect(running.banner).toContain(LOCAL_DEFAULTS.credentials.accessKeySecret);
     expect(running.banner).toMatch(/MNS {2}http:\/\/[\d.]+:\d+/);
     expect(running.banner).toContain('FC   qlib-ingest');
+    expect(running.banner).toMatch(/API {2}http:\/\/[\d.]+:\d+\/ {2}\(status page/);
+    expect(running.banner).toContain('npm run token -- create --name me --scope read:status');
     await client(running.ossUrl).put('incoming/probe.txt', Buffer.from('kept'));
     const db = await mysql.createConnection({ uri: mysqlUrl });
     try {

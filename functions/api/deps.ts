@@ -1,0 +1,34 @@
+import type { Pool } from '../../adapters/warehouse/pool.js';
+import type { FunctionConfig } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
+
+/** The part of the function configuration the API reads (core/config.ts). */
+export type ApiSettings = Pick<
+  FunctionConfig,
+  'apiPageBytes' | 'apiMaxInstruments' | 'apiMaxScanRows' | 'apiTimezone'
+>;
+
+/**
+ * Everything a request touches, passed in (STYLE.md habit 2): the cloud handler, the local runtime and the tests
+ * build it with real clients (functions/api/wiring.ts). Hono hands it to every route as `c.env`.
+ */
+export interface ApiDeps {
+  config: ApiSettings;
+  pool: Pool;
+  logger: Logger;
+  requestId: string;
+  now: () => Date;
+}
+
+/** The caller, once its token checked out. */
+export interface Caller {
+  tokenId: string;
+  name: string;
+  scopes: string[];
+}
+
+/** Hono's environment: deps as bindings, the caller as a variable. */
+export interface ApiEnv {
+  Bindings: ApiDeps;
+  Variables: { caller: Caller };
+}
