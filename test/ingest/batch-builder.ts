@@ -97,7 +97,8 @@ export function makeBatch(spec: BatchSpec): Batch {
       ...digest,
     },
     producer: { host: 'test-host', agentVersion: '0.0.0-test', sourcePath: '/data/qlib' },
-    createdAt: '2026-01-01T00:00:00.000Z',
+    // Made now, as the agent does: a fixed day would put today's rows after the batch was made (DATE_IN_FUTURE).
+    createdAt: new Date().toISOString(),
   };
   spec.patch?.(manifest);
   return {
