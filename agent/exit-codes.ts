@@ -34,7 +34,7 @@ const CONFIG_CODES = new Set([
   'OSS_VHOST_DNS',
 ]);
 
-/** The one decision table from error class to exit code (STYLE.md habit 12). */
+/** The one decision table from error class to exit code. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof UsageError) return EXIT.usage;

@@ -23,7 +23,7 @@ export interface PushNotes {
   history?: HistoryReport;
 }
 
-/** What a push did: expected outcomes are values (STYLE.md habit 5). */
+/** What a push did: expected outcomes are values. */
 export type PushResult = PushNotes &
   (
     | {

@@ -17,7 +17,7 @@ export interface RetryHooks {
 /**
  * Run `fn` until it succeeds, retrying TransientError only (a passing OSS fault), with exponential backoff
  * and jitter (each delay drawn from [cap/2, cap]). Terminal errors and bugs are thrown at once: retrying bad input or a bug cannot help
- * (STYLE.md, after p-retry). After the last attempt the transient error is thrown, saying how many.
+ * (after p-retry). After the last attempt the transient error is thrown, saying how many.
  */
 export async function withRetry<T>(
   fn: () => Promise<T>,

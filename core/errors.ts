@@ -1,5 +1,5 @@
 /**
- * Two error families and one decision table (STYLE.md habit 4):
+ * Two error families and one decision table:
  * - TerminalError: the input is wrong; retrying cannot help. Ingest quarantines, the agent stops.
  * - TransientError: a passing fault (lost connection, 5xx, timeout); retry.
  * Anything else is a bug: it is thrown as is and never quarantined.

@@ -1,4 +1,4 @@
-/** One logger: JSON lines, one object per line, with child context (STYLE.md habit 10). */
+/** One logger: JSON lines, one object per line, with child context. */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;

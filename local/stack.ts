@@ -22,7 +22,7 @@ import type { RamPolicy } from './ram/policy.js';
  * the queue FC's onFailure records go to; nothing is subscribed: `npm run alerts -- subscribe` does that), the
  * FC runtime on an s.yaml and its FC 3.0 InvokeFunction API, with the functions' environment pointed at the
  * local endpoints.
- * `npm run local`, the demo and the tests all start it through here (ARCHITECTURE.md: one wiring function).
+ * `npm run local`, the demo and the tests all start it through here (one wiring function).
  */
 export interface LocalStackOptions {
   /** state root: `<stateDir>/oss` (objects), `<stateDir>/mns` (topics, queues, messages) */

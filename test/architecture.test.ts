@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importsOfFile, sourceFiles } from './support/import-graph.js';
 
 /**
- * The dependency direction of ARCHITECTURE.md, checked on the import graph a real parser reads from the source
+ * The layers depend one way only, checked on the import graph a real parser reads from the source
  * (test/support/import-graph.ts): core/ depends on nothing, adapters/ on core/, functions/ and agent/ on core/
  * and adapters/. local/ is test infrastructure and may host the functions. core/ is pure: no SDK, no network,
  * no file system, no env, no clock. Every file counts (.ts, .mjs, .cjs, worker entry points), and every form of

@@ -44,7 +44,7 @@ const NETWORK_CODES = new Set([
  * overwrites are terminal with a code a person can act on, and so is any other 4xx: the store refused the
  * request (OSS_REFUSED, naming its code, message and request id) — an OSS-compatible store that lacks a
  * feature answers that way, and retrying cannot change its mind. Anything else — a TypeError, an ENOENT —
- * is returned unchanged: a bug is never retried (STYLE.md, habit 4).
+ * is returned unchanged: a bug is never retried.
  * https://www.alibabacloud.com/help/doc-detail/32005.htm
  * @param host where the request went (the endpoint), for messages about an unreachable OSS.
  */

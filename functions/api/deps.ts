@@ -9,7 +9,7 @@ export type ApiSettings = Pick<
 >;
 
 /**
- * Everything a request touches, passed in (STYLE.md habit 2): the cloud handler, the local runtime and the tests
+ * Everything a request touches, passed in: the cloud handler, the local runtime and the tests
  * build it with real clients (functions/api/wiring.ts). Hono hands it to every route as `c.env`.
  */
 export interface ApiDeps {

@@ -21,7 +21,7 @@ export type IngestSettings = Pick<
 > & { loadMode: LoadMode };
 
 /**
- * Everything ingestBatch touches, passed in (STYLE.md habit 2): the cloud, the local runtime, the demo and the
+ * Everything ingestBatch touches, passed in: the cloud, the local runtime, the demo and the
  * tests build it with real clients (functions/ingest/wiring.ts), pointed at different endpoints.
  */
 export interface IngestDeps {

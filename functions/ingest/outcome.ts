@@ -1,6 +1,6 @@
 import type { LedgerStatus } from '../../adapters/warehouse/ledger.js';
 
-/** What ingestBatch returns: expected outcomes are values, not exceptions (STYLE.md habit 5). */
+/** What ingestBatch returns: expected outcomes are values, not exceptions. */
 export type IngestOutcome =
   | { status: 'loaded'; batchId: string; rowsLoaded: number; warnings: string[]; restated: string[] }
   | { status: 'rejected'; batchId: string; code: string; reasonKey: string }

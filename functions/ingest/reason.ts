@@ -2,7 +2,7 @@ import { type BatchRef, formatBatchKey } from '../../core/keys.js';
 import type { Rejection } from './rejection.js';
 
 /**
- * reason.json, beside a quarantined batch (STYLE.md habit 8): which rules refused it, how often, where
+ * reason.json, beside a quarantined batch: which rules refused it, how often, where
  * (line, column, field, value), and what a person should do about it. docs/ingest.md describes it.
  */
 export interface ReasonDocument {

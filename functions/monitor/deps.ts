@@ -9,7 +9,7 @@ import type { FunctionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 
 /**
- * Everything a monitor run touches, passed in (STYLE.md habit 2): the cloud handler, the local runtime, the
+ * Everything a monitor run touches, passed in: the cloud handler, the local runtime, the
  * `npm run redrive` command and the tests build it with real clients pointed at different endpoints.
  */
 export interface MonitorDeps {
