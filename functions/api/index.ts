@@ -26,7 +26,7 @@ export const handler = async (event: Buffer, context: FcContext): Promise<FcHttp
   deps.logger.info('request', {
     method: request.ok.method,
     path: url.pathname,
-    status: response.status,
+    httpStatus: response.status,
     ms: Date.now() - started,
   });
   return fcResponseOf(response);
