@@ -64,7 +64,9 @@ describe('log lines as SLS indexes them', () => {
     expect(problemsOf(env.logs, ['time', 'level', 'msg', 'fn', 'requestId'])).toEqual([]);
   });
 
-  it('so is every line the monitor, the api and the alert relay write', { timeout: 120_000 }, async () => {
+  it('so is every line the monitor, the api and the alert relay write, their preStop hooks’ included', {
+    timeout: 120_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'log-fields-'));
     const db = await createTestDatabase('log_fields_fns');
     const robot = createServer((req, res) => {
@@ -135,6 +137,12 @@ describe('log lines as SLS indexes them', () => {
     expect(messages('qlib-monitor')).toEqual(expect.arrayContaining(['batch re-driven', 'monitor run']));
     expect(messages('qlib-api')).toEqual(expect.arrayContaining(['request', 'dataset settings changed']));
     expect(messages('qlib-alert-relay')).toEqual(['relayed']);
+    // Closing the stack stops the instances: FC's preStop ends each pool once (s.yaml instanceLifecycleConfig).
+    for (const fn of ['qlib-monitor', 'qlib-api'])
+      expect(
+        messages(fn).filter((m) => m === 'instance stopping: database pool closed'),
+        fn,
+      ).toHaveLength(1);
     for (const fn of ['qlib-monitor', 'qlib-api']) {
       expect(problemsOf(lines.get(fn) ?? [], ['time', 'level', 'msg', 'fn', 'requestId'])).toEqual([]);
     }
