@@ -13,6 +13,7 @@ import { InstancePool } from './instance-pool.js';
 import { type InvocationRecord, type InvokeResult, outcomeBody, type TriggerKind } from './invocation.js';
 import type { InvokeTarget } from './invoke-api.js';
 import { Invoker } from './invoker.js';
+import { fc3Lists, findFc3Schema } from './props-check.js';
 import { loadSYaml } from './s-yaml.js';
 import { startTriggers, type Triggers } from './triggers.js';
 
@@ -95,7 +96,9 @@ export async function startFcRuntime(options: FcRuntimeOptions): Promise<FcRunti
     await Promise.all([...parts.pools.values()].map((p) => p.close()));
     throw error;
   }
-  parts.logger.info('fc runtime started', { functions: specs.map((s) => s.name) });
+  // Which fc3 enums the props were checked against: the component's own schema, or the hand-copied lists.
+  const propsCheckedBy = fc3Lists(findFc3Schema()).source;
+  parts.logger.info('fc runtime started', { functions: specs.map((s) => s.name), propsCheckedBy });
   return runtimeApi(specs, parts, triggers);
 }
 
