@@ -213,8 +213,11 @@ async function invokeSync(
 
 /** The credentials a function's instances get: its role's when the runtime has them, else the default ones. */
 function credentialsOf(spec: FunctionSpec, options: FcRuntimeOptions): RuntimeCredentials {
-  const name = spec.role === undefined ? undefined : roleName(spec.role);
-  return (name === undefined ? undefined : options.roleCredentials?.get(name)) ?? options.credentials;
+  if (spec.role === undefined) return options.credentials;
+  const name = roleName(spec.role);
+  for (const [key, credentials] of options.roleCredentials ?? [])
+    if (roleName(key) === name) return credentials;
+  return options.credentials;
 }
 
 /** `acs:ram::<account>:role/<name>` or a bare name → the role's name (RAM role names are case-insensitive). */
