@@ -58,6 +58,8 @@ export interface FunctionConfig {
   apiTimezone: string;
   /** The API's own MySQL account (least privilege, docs/deploy.md); undefined: MYSQL_URL. */
   apiMysqlUrl: string | undefined;
+  /** KMS secret with the password of API_MYSQL_URL's user; only with API_MYSQL_URL. */
+  apiMysqlPasswordSecret: string | undefined;
 }
 
 const SPECS: Specs<FunctionConfig> = {
@@ -226,6 +228,10 @@ const SPECS: Specs<FunctionConfig> = {
     env: 'API_MYSQL_URL',
     ...url("the API's own mysql:// account (reads, tokens, admin changes); default MYSQL_URL", ['mysql:']),
   },
+  apiMysqlPasswordSecret: {
+    env: 'API_MYSQL_PASSWORD_SECRET',
+    ...text('KMS Secrets Manager secret with the password of API_MYSQL_URL’s user', false),
+  },
 };
 
 /** Read the function configuration; a ConfigError lists every missing or invalid key. Pure over `env`. */
@@ -239,6 +245,18 @@ export function parseFunctionConfig(env: Env): FunctionConfig {
       message:
         'carries a password while MYSQL_PASSWORD_SECRET names a KMS secret: keep the password in KMS only',
     });
+  }
+  if (config.apiMysqlPasswordSecret !== undefined) {
+    const url = config.apiMysqlUrl;
+    if (url === undefined || passwordOf(url) !== '')
+      problems.push({
+        code: 'CONFIG_INVALID',
+        path: 'API_MYSQL_PASSWORD_SECRET',
+        message:
+          url === undefined
+            ? 'names the password of API_MYSQL_URL’s user, but API_MYSQL_URL is not set'
+            : 'is set while API_MYSQL_URL carries a password: keep the password in KMS only',
+      });
   }
   if (config.alertMailTopic !== undefined && config.alertMailSender === undefined) {
     problems.push({

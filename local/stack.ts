@@ -6,7 +6,7 @@ import { createLogger } from '../core/logger.js';
 import type { ManualClock } from './fc/clock.js';
 import type { InvocationRecord } from './fc/invocation.js';
 import { type InvokeApi, startInvokeApi } from './fc/invoke-api.js';
-import { type FcRuntime, startFcRuntime } from './fc/runtime.js';
+import { type FcRuntime, roleName, startFcRuntime } from './fc/runtime.js';
 import { type KmsServer, startKmsServer } from './kms/server.js';
 import { type MnsServer, startMnsServer } from './mns/server.js';
 import {
@@ -41,6 +41,14 @@ export interface LocalStackOptions {
    * `credentials`). The OSS and MNS servers accept them too.
    */
   functionCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  /**
+   * STS credentials per RAM role name (s.yaml `role`: qlib-ingest, qlib-monitor, qlib-api, qlib-alert-relay by
+   * default): each function whose role is here gets its role's credentials, as FC does; the others get
+   * `functionCredentials`. The OSS, MNS, KMS servers and the FC API accept them all.
+   */
+  roleCredentials?: Readonly<
+    Record<string, { accessKeyId: string; accessKeySecret: string; securityToken?: string }>
+  >;
   /** RAM policies the OSS and KMS servers enforce per access key id (local/ram; deploy/ram), and who to tell. */
   policies?: ReadonlyMap<string, readonly RamPolicy[]>;
   onAuthorize?: (decision: OssAuthorization) => void;
@@ -104,7 +112,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await mkdir(join(o.stateDir, 'oss'), { recursive: true });
   await mkdir(join(o.stateDir, 'mns'), { recursive: true });
   const fnCredentials = o.functionCredentials ?? o.credentials;
-  const keys = fnCredentials === o.credentials ? [o.credentials] : [o.credentials, fnCredentials];
+  const roleCredentials = new Map(
+    Object.entries(o.roleCredentials ?? {}).map(([name, c]) => [roleName(name), c]),
+  );
+  const keys = [
+    ...new Set([o.credentials, fnCredentials, ...roleCredentials.values()]),
+  ] as (typeof o.credentials)[];
   const common = { host: o.host, region: o.region, accountId: o.accountId, credentials: keys };
   const oss = await startOssServer({
     ...common,
@@ -141,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env: sYamlEnv,
       config: { AccountID: o.accountId, AccessKeyID: o.credentials.accessKeyId },
       credentials: fnCredentials,
+      roleCredentials,
       oss,
       mns: { url: mns.url, accountId: o.accountId, credentials: o.credentials },
       clock: o.clock,
@@ -218,7 +232,8 @@ function functionEnv(
     ALERT_TOPIC: o.alertTopic,
     MYSQL_URL: o.mysqlUrl,
     // Deploy-only settings the s.yaml requires; nothing local reads them.
-    FC_ROLE_ARN: `acs:ram::${o.accountId}:role/qlib-local`,
+    // Ingest's role as docs/deploy.md names it (the other functions' roles have s.yaml defaults).
+    FC_ROLE_ARN: `acs:ram::${o.accountId}:role/qlib-ingest`,
     VPC_ID: 'vpc-local',
     VSWITCH_ID: 'vsw-local',
     SECURITY_GROUP_ID: 'sg-local',

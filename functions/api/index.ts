@@ -1,7 +1,7 @@
 import type { FcContext } from '../fc-context.js';
 import { createApp } from './app.js';
 import { type FcHttpResponse, fcResponseOf, requestOf } from './fc-http.js';
-import { apiDeps } from './wiring.js';
+import { apiDeps, releaseApiDeps } from './wiring.js';
 
 const app = createApp();
 
@@ -11,7 +11,7 @@ const app = createApp();
  * (functions/api/fc-http.ts; docs/api.md).
  */
 export const handler = async (event: Buffer, context: FcContext): Promise<FcHttpResponse> => {
-  const deps = apiDeps(context);
+  const deps = await apiDeps(context);
   const request = requestOf(event);
   if ('error' in request) {
     deps.logger.error('not an HTTP trigger event', { problem: request.error });
@@ -26,8 +26,13 @@ export const handler = async (event: Buffer, context: FcContext): Promise<FcHttp
   deps.logger.info('request', {
     method: request.ok.method,
     path: url.pathname,
-    status: response.status,
+    httpStatus: response.status,
     ms: Date.now() - started,
   });
   return fcResponseOf(response);
+};
+
+/** FC 3.0 preStop hook (s.yaml instanceLifecycleConfig): runs before FC destroys an idle instance. */
+export const preStop = async (context: Pick<FcContext, 'requestId'>): Promise<void> => {
+  await releaseApiDeps(context.requestId);
 };

@@ -3,7 +3,7 @@ import { TerminalError } from '../../core/errors.js';
 import { checkWith } from '../../core/schema.js';
 import type { FcContext } from '../fc-context.js';
 import { type MonitorReport, runMonitor } from './run.js';
-import { monitorDeps } from './wiring.js';
+import { monitorDeps, releaseMonitorDeps } from './wiring.js';
 
 /** FC 3.0 timer event (https://help.aliyun.com/document_detail/171746.html); `{}` (a manual invocation) runs now. */
 const TIMER_EVENT = z.looseObject({
@@ -21,7 +21,7 @@ const TIMER_EVENT = z.looseObject({
  * after recording itself, so FC retries it and, failing again, reports it to the failure queue.
  */
 export const handler = async (event: Buffer, context: FcContext): Promise<MonitorReport> => {
-  const deps = monitorDeps(context);
+  const deps = await monitorDeps(context);
   const now = scheduledTime(event);
   const report = await runMonitor(deps, now);
   deps.logger.info('monitor run', { ...report, transitions: report.transitions.length });
@@ -31,6 +31,11 @@ export const handler = async (event: Buffer, context: FcContext): Promise<Monito
     );
   }
   return report;
+};
+
+/** FC 3.0 preStop hook (s.yaml instanceLifecycleConfig): runs before FC destroys an idle instance. */
+export const preStop = async (context: Pick<FcContext, 'requestId'>): Promise<void> => {
+  await releaseMonitorDeps(context.requestId);
 };
 
 function scheduledTime(event: Buffer): Date {

@@ -8,6 +8,7 @@ import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
 import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
 import { mailOf } from '../ingest/wiring.js';
 import type { MonitorDeps } from './deps.js';
@@ -62,8 +63,11 @@ let config: FunctionConfig | undefined;
 let logger: Logger | undefined;
 let pool: Pool | undefined;
 
-/** The handler's deps: config from process.env, a small pool, clients for this invocation's credentials. */
-export function monitorDeps(context: FcContext): MonitorDeps {
+/**
+ * The handler's deps: config from process.env, a small pool (its password from KMS at cold start when
+ * MYSQL_PASSWORD_SECRET is set, read with this function's role), clients for this invocation's credentials.
+ */
+export async function monitorDeps(context: FcContext): Promise<MonitorDeps> {
   config ??= parseFunctionConfig(process.env);
   logger ??= createLogger({
     write: (line) => process.stdout.write(line),
@@ -71,6 +75,15 @@ export function monitorDeps(context: FcContext): MonitorDeps {
     level: config.logLevel,
     context: { fn: 'monitor' },
   });
-  pool ??= createPool({ url: config.mysqlUrl, connectionLimit: 2 });
+  pool ??= createPool({ url: await databaseUrl(config, context, logger), connectionLimit: 2 });
   return createMonitorDeps({ config, pool, context, logger });
+}
+
+/** FC's preStop (s.yaml instanceLifecycleConfig): end the pool so MySQL sees the connections close cleanly. */
+export async function releaseMonitorDeps(requestId: string): Promise<void> {
+  const closing = pool;
+  pool = undefined;
+  if (closing === undefined) return;
+  await closing.end();
+  logger?.info('instance stopping: database pool closed', { requestId });
 }

@@ -22,6 +22,8 @@ export interface FunctionSpec {
   triggers: TriggerSpec[];
   logProject: string;
   logStore: string;
+  /** s.yaml `role`: the RAM role whose STS credentials FC hands the function (undefined: none written) */
+  role?: string;
 }
 
 export interface LifecycleHook {
@@ -113,6 +115,7 @@ function toSpec(resource: string, props: Props, codeRoot: string): FunctionSpec 
       triggerConfig: (t.triggerConfig ?? {}) as Record<string, unknown>,
     })),
     ...logTarget(props.logConfig, region),
+    ...(typeof props.role === 'string' && props.role !== '' ? { role: props.role } : {}),
   };
 }
 

@@ -9,7 +9,8 @@ import type { InvocationRecord, Outcome } from './invocation.js';
 export interface InvokerOptions {
   specs: ReadonlyMap<string, FunctionSpec>;
   pools: ReadonlyMap<string, InstancePool>;
-  source: ContextSource;
+  /** per function: its account and its role's credentials */
+  sources: ReadonlyMap<string, ContextSource>;
   history: InvocationHistory;
   logger: Logger;
   /** called when an attempt has its instance, before the handler runs (tests read the pid here) */
@@ -21,7 +22,7 @@ export class Invoker {
   constructor(private readonly options: InvokerOptions) {}
 
   async attempt(fn: string, payload: Buffer, meta: AttemptMeta): Promise<Outcome> {
-    const { specs, pools, source, history, logger, onInvokeStart } = this.options;
+    const { specs, pools, sources, history, logger, onInvokeStart } = this.options;
     const spec = specs.get(fn) as FunctionSpec;
     const pool = pools.get(fn) as InstancePool;
     const started = Date.now();
@@ -33,7 +34,7 @@ export class Invoker {
     });
     const log = logger.child({ fn, requestId: meta.requestId, attempt: meta.attempt, trigger: meta.trigger });
     log.info('fc invoke start', { async: meta.async });
-    const context = contextData(spec, source, meta.requestId);
+    const context = contextData(spec, sources.get(fn) as ContextSource, meta.requestId);
     const outcome = await pool.run(payload, context, (instance) => {
       record.pid = instance.pid;
       record.instanceId = instance.id;

@@ -1,8 +1,13 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Problem } from '../../core/errors.js';
 
 /**
  * The rules of fc3's published props schema (devsapp/fc3 src/schema.json) that matter to us, in our own
  * code: required props, enums, numeric ranges, the trigger shapes. `s deploy` would refuse what this refuses.
+ * The enums (runtimes, regions, trigger types, OSS events) come from the schema itself when it is on the machine
+ * (fc3Lists below); the lists here are hand-copied from it, the fallback.
  */
 export const FC3_RUNTIMES = [
   'custom',
@@ -86,10 +91,107 @@ export const FC3_OSS_EVENTS = [
 ];
 const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
 
+/** The enums a check compares against, and where they came from (said in every problem and at startup). */
+export interface Fc3Lists {
+  /** `fc3 schema <path>`, or `hand-copied lists (<why>)` */
+  source: string;
+  runtimes: readonly string[];
+  regions: readonly string[];
+  triggerTypes: readonly string[];
+  ossEvents: readonly string[];
+}
+
+const HAND_COPIED = {
+  runtimes: FC3_RUNTIMES,
+  regions: FC3_REGIONS,
+  triggerTypes: FC3_TRIGGER_TYPES,
+  ossEvents: FC3_OSS_EVENTS,
+};
+
+/**
+ * Where the fc3 component's schema is on this machine: FC3_SCHEMA (a path to its schema.json), else the copy in
+ * Serverless Devs' component cache once `s` has downloaded fc3 — `<home>/.s/components/devsapp.cn/v3/fc3[@<version>]/`
+ * (@serverless-devs/utils getComponentCachePath), whose `dist/schema.json` is src/schema.json as published
+ * (devsapp/fc3 package.json `prebuild`). The newest version wins. Undefined: neither is there.
+ */
+export function findFc3Schema(env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+  if (env.FC3_SCHEMA !== undefined && env.FC3_SCHEMA !== '') return env.FC3_SCHEMA;
+  const cache = join(home, '.s', 'components', 'devsapp.cn', 'v3');
+  if (!existsSync(cache)) return undefined;
+  const versions = readdirSync(cache)
+    .filter((name) => /^fc3(@.+)?$/.test(name))
+    .filter((name) => existsSync(join(cache, name, 'dist', 'schema.json')))
+    .sort((a, b) => compareVersions(versionOf(b), versionOf(a)));
+  const newest = versions[0];
+  return newest === undefined ? undefined : join(cache, newest, 'dist', 'schema.json');
+}
+
+function versionOf(dir: string): number[] {
+  const at = dir.indexOf('@');
+  if (at < 0) return [];
+  return dir
+    .slice(at + 1)
+    .split(/[.-]/)
+    .map((part) => Number.parseInt(part, 10))
+    .map((n) => (Number.isNaN(n) ? -1 : n));
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? -1) - (b[i] ?? -1);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const cached = new Map<string, Fc3Lists>();
+
+/**
+ * The enums of the fc3 schema at `path` (definitions IRuntime, IRegion, ITriggerType and IOssTriggerConfig's
+ * events), or the hand-copied lists when there is no schema or it lacks one of them; `source` says which.
+ */
+export function fc3Lists(path: string | undefined): Fc3Lists {
+  const key = path ?? '';
+  let lists = cached.get(key);
+  if (lists === undefined) {
+    lists = readLists(path);
+    cached.set(key, lists);
+  }
+  return lists;
+}
+
+function readLists(path: string | undefined): Fc3Lists {
+  const fallback = (why: string): Fc3Lists => ({ source: `hand-copied lists (${why})`, ...HAND_COPIED });
+  if (path === undefined) return fallback('no fc3 schema on this machine: set FC3_SCHEMA');
+  if (!existsSync(path)) return fallback(`FC3_SCHEMA ${path} does not exist`);
+  let defs: Record<string, { enum?: unknown; properties?: Record<string, { items?: { enum?: unknown } }> }>;
+  try {
+    defs = (JSON.parse(readFileSync(path, 'utf8')) as { definitions?: typeof defs }).definitions ?? {};
+  } catch (error) {
+    return fallback(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  const strings = (v: unknown) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  const runtimes = strings(defs.IRuntime?.enum);
+  const regions = strings(defs.IRegion?.enum);
+  const triggerTypes = strings(defs.ITriggerType?.enum);
+  const ossEvents = strings(defs.IOssTriggerConfig?.properties?.events?.items?.enum);
+  if (!runtimes || !regions || !triggerTypes || !ossEvents)
+    return fallback(`${path} has no IRuntime, IRegion, ITriggerType or OSS events enum`);
+  return { source: `fc3 schema ${path}`, runtimes, regions, triggerTypes, ossEvents };
+}
+
 type Props = Record<string, unknown>;
 
-/** Check one resolved fc3 `props` object; returns every problem with its path (empty when valid). */
-export function checkFc3Props(props: Props, at = 'props'): Problem[] {
+/**
+ * Check one resolved fc3 `props` object against `lists` (default: the schema on this machine, else the
+ * hand-copied lists); returns every problem with its path (empty when valid).
+ */
+export function checkFc3Props(
+  props: Props,
+  at = 'props',
+  lists: Fc3Lists = fc3Lists(findFc3Schema()),
+): Problem[] {
   const out: Problem[] = [];
   const add = (path: string, message: string) =>
     out.push({ code: 'FC3_PROPS', path: `${at}.${path}`, message });
@@ -97,10 +199,10 @@ export function checkFc3Props(props: Props, at = 'props'): Problem[] {
   const required = ['region', 'functionName', 'runtime', 'code'];
   if (typeof runtime !== 'string' || !runtime.startsWith('custom')) required.push('handler');
   for (const key of required) if (props[key] === undefined) add(key, 'is required');
-  if (props.region !== undefined && !FC3_REGIONS.includes(props.region as string))
-    add('region', 'is not an fc3 region');
-  if (runtime !== undefined && !FC3_RUNTIMES.includes(runtime as string))
-    add('runtime', 'is not an fc3 runtime');
+  if (props.region !== undefined && !lists.regions.includes(props.region as string))
+    add('region', `is not an fc3 region (per the ${lists.source})`);
+  if (runtime !== undefined && !lists.runtimes.includes(runtime as string))
+    add('runtime', `is not an fc3 runtime (per the ${lists.source})`);
   if (
     props.functionName !== undefined &&
     !/^[_a-zA-Z][-_a-zA-Z0-9]{0,63}$/.test(String(props.functionName))
@@ -120,7 +222,7 @@ export function checkFc3Props(props: Props, at = 'props'): Problem[] {
   checkAsync(props.asyncInvokeConfig, add);
   if (props.triggers !== undefined) {
     if (!Array.isArray(props.triggers)) add('triggers', 'must be an array');
-    else for (const [i, t] of props.triggers.entries()) checkTrigger(t, `triggers[${i}]`, add);
+    else for (const [i, t] of props.triggers.entries()) checkTrigger(t, `triggers[${i}]`, add, lists);
   }
   return out;
 }
@@ -193,12 +295,12 @@ function checkAsync(cfg: unknown, add: Add): void {
   }
 }
 
-function checkTrigger(trigger: unknown, path: string, add: Add): void {
+function checkTrigger(trigger: unknown, path: string, add: Add, lists: Fc3Lists): void {
   const t = (trigger ?? {}) as Props;
   for (const key of ['triggerName', 'triggerType', 'triggerConfig'])
     if (t[key] === undefined) add(`${path}.${key}`, 'is required');
-  if (t.triggerType !== undefined && !FC3_TRIGGER_TYPES.includes(t.triggerType as string))
-    add(`${path}.triggerType`, 'is not an fc3 trigger type');
+  if (t.triggerType !== undefined && !lists.triggerTypes.includes(t.triggerType as string))
+    add(`${path}.triggerType`, `is not an fc3 trigger type (per the ${lists.source})`);
   const c = (t.triggerConfig ?? {}) as Props;
   if (t.triggerType === 'oss') {
     const events = c.events;
@@ -206,8 +308,11 @@ function checkTrigger(trigger: unknown, path: string, add: Add): void {
       add(`${path}.triggerConfig.events`, 'must be a non-empty list');
     else
       for (const [i, e] of events.entries()) {
-        if (!FC3_OSS_EVENTS.includes(e as string)) {
-          add(`${path}.triggerConfig.events[${i}]`, `${String(e)} is not an OSS event`);
+        if (!lists.ossEvents.includes(e as string)) {
+          add(
+            `${path}.triggerConfig.events[${i}]`,
+            `${String(e)} is not an OSS event (per the ${lists.source})`,
+          );
         }
       }
     const key = ((c.filter ?? {}) as Props).key as Props | undefined;

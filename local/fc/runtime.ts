@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { OssServer } from '../oss/server.js';
 import { AsyncQueue } from './async-queue.js';
 import { type Clock, type ManualClock, RealClock } from './clock.js';
-import type { RuntimeCredentials } from './context.js';
+import type { ContextSource, RuntimeCredentials } from './context.js';
 import { DestinationSender, type MnsTarget } from './destinations.js';
 import { type FunctionSpec, missingCode, readFunctionSpecs } from './function-spec.js';
 import { InvocationHistory } from './history.js';
@@ -13,6 +13,7 @@ import { InstancePool } from './instance-pool.js';
 import { type InvocationRecord, type InvokeResult, outcomeBody, type TriggerKind } from './invocation.js';
 import type { InvokeTarget } from './invoke-api.js';
 import { Invoker } from './invoker.js';
+import { fc3Lists, findFc3Schema } from './props-check.js';
 import { loadSYaml } from './s-yaml.js';
 import { startTriggers, type Triggers } from './triggers.js';
 
@@ -25,6 +26,11 @@ export interface FcRuntimeOptions {
   config: { AccountID: string } & Record<string, string>;
   /** given to handlers as context.credentials and ALIBABA_CLOUD_* variables */
   credentials: RuntimeCredentials;
+  /**
+   * STS credentials per RAM role name (the last part of s.yaml `role`, acs:ram::<account>:role/<name>): a function
+   * whose role is here gets these instead of `credentials`, as FC hands each function its own role's credentials.
+   */
+  roleCredentials?: ReadonlyMap<string, RuntimeCredentials>;
   /** OSS triggers subscribe to this server's notifications */
   oss?: OssServer;
   /** where MNS destinations are delivered */
@@ -90,7 +96,9 @@ export async function startFcRuntime(options: FcRuntimeOptions): Promise<FcRunti
     await Promise.all([...parts.pools.values()].map((p) => p.close()));
     throw error;
   }
-  parts.logger.info('fc runtime started', { functions: specs.map((s) => s.name) });
+  // Which fc3 enums the props were checked against: the component's own schema, or the hand-copied lists.
+  const propsCheckedBy = fc3Lists(findFc3Schema()).source;
+  parts.logger.info('fc runtime started', { functions: specs.map((s) => s.name), propsCheckedBy });
   return runtimeApi(specs, parts, triggers);
 }
 
@@ -112,15 +120,20 @@ function assemble(list: readonly FunctionSpec[], options: FcRuntimeOptions): Par
   const clock: Clock =
     options.clock === undefined || options.clock === 'real' ? new RealClock() : options.clock;
   const accountId = options.config.AccountID;
-  const source = { accountId, credentials: options.credentials };
+  const sources = new Map(
+    list.map((spec) => [spec.name, { accountId, credentials: credentialsOf(spec, options) }]),
+  );
   const specs = new Map(list.map((s) => [s.name, s]));
   const cap = options.instanceCap ?? DEFAULT_INSTANCE_CAP;
   const pools = new Map(
-    list.map((spec) => [spec.name, new InstancePool({ spec, source, cap, log: (l) => log(l, spec.name) })]),
+    list.map((spec) => {
+      const source = sources.get(spec.name) as ContextSource;
+      return [spec.name, new InstancePool({ spec, source, cap, log: (l) => log(l, spec.name) })];
+    }),
   );
   const history = new InvocationHistory();
   const { onInvokeStart } = options;
-  const invoker = new Invoker({ specs, pools, source, history, logger, onInvokeStart });
+  const invoker = new Invoker({ specs, pools, sources, history, logger, onInvokeStart });
   const destinations = new DestinationSender({
     mns: options.mns,
     invokeAsync: (fn, payload) => {
@@ -196,6 +209,20 @@ async function invokeSync(
   let body: Buffer | undefined;
   Object.defineProperty(result, 'body', { enumerable: true, get: () => (body ??= outcomeBody(outcome)) });
   return result;
+}
+
+/** The credentials a function's instances get: its role's when the runtime has them, else the default ones. */
+function credentialsOf(spec: FunctionSpec, options: FcRuntimeOptions): RuntimeCredentials {
+  if (spec.role === undefined) return options.credentials;
+  const name = roleName(spec.role);
+  for (const [key, credentials] of options.roleCredentials ?? [])
+    if (roleName(key) === name) return credentials;
+  return options.credentials;
+}
+
+/** `acs:ram::<account>:role/<name>` or a bare name → the role's name (RAM role names are case-insensitive). */
+export function roleName(role: string): string {
+  return (role.startsWith('acs:ram:') ? role.slice(role.lastIndexOf('/') + 1) : role).toLowerCase();
 }
 
 function known(specs: ReadonlyMap<string, FunctionSpec>, fn: string): FunctionSpec {

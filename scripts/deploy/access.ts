@@ -1,15 +1,13 @@
-import { PENDING_IDENTITIES } from './access-pending.js';
-
 /**
  * Who may do what in the cloud: one entry per identity, one grant per thing the code (or FC, on the code's behalf)
  * does. deploy/ram/*.json are rendered from this table (`npm run policies`) and a test keeps them equal;
  * test/deploy/least-privilege.test.ts runs the pipeline on the local stack with the rendered OSS grants enforced
- * and checks that each one is needed and that nothing else is. When a branch adds a function (monitor, api, the
- * alert relay), its entry below is what the lead completes: the entries marked `pending` are written from the
- * design, not yet from code.
+ * and checks that each one is needed and that nothing else is. Every function has a role of its own (s.yaml
+ * `role`), holding exactly what that function's code (or FC, for its settings) does. A grant marked `pending`
+ * is for code another branch adds; the policy test names each one, so none stays pending unnoticed.
  *
- * Placeholders in resources: {region} {account} {bucket} {topic} {ingest} {monitor} {api} {relay}
- * {loaderSecret} {readerSecret} {functionRole} {triggerRole} {monitorRole} {apiRole} {relayRole}.
+ * Placeholders in resources: {region} {account} {bucket} {topic} {mailTopic} {failureQueue} {ingest} {monitor}
+ * {api} {relay} {loaderSecret} {apiSecret} {functionRole} {triggerRole} {monitorRole} {apiRole} {relayRole}.
  */
 
 /**
@@ -26,6 +24,8 @@ export interface Grant {
   actions: readonly string[];
   resources: readonly string[];
   condition?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /** For code another branch adds (no evidence here yet): what lands it. */
+  pending?: string;
 }
 
 export interface Identity {
@@ -34,14 +34,16 @@ export interface Identity {
   what: string;
   /** A role: the service that assumes it (its trust policy). A RAM user: undefined. */
   trustedService?: string;
-  /** Written from the design for a function another branch adds: check it when the branch lands. */
-  pending?: string;
   grants: readonly Grant[];
 }
 
 const OSS = (prefix: string) => `acs:oss:*:{account}:{bucket}/${prefix}*`;
 const BUCKET = 'acs:oss:*:{account}:{bucket}';
-const TOPIC = 'acs:mns:{region}:{account}:/topics/{topic}/messages';
+const TOPICS = [
+  'acs:mns:{region}:{account}:/topics/{topic}/messages',
+  'acs:mns:{region}:{account}:/topics/{mailTopic}/messages',
+];
+const FAILURE_QUEUE = 'acs:mns:{region}:{account}:/queues/{failureQueue}/messages';
 const LOGS = 'acs:log:{region}:{account}:project/serverless-{region}-*/logstore/*';
 const secret = (name: string) => `acs:kms:{region}:{account}:secret/${name}`;
 const fn = (name: string) => [
@@ -57,6 +59,35 @@ const WRITE_LOGS: Grant = {
   actions: ['log:PostLogStoreLogs'],
   resources: [LOGS],
 };
+
+/** alerts (and, with ALERT_MAIL_TOPIC, their mail) published to the topics by the function's outbox. */
+const PUBLISH_ALERTS: Grant = {
+  usedBy:
+    'adapters/alerts/mns.ts MnsAlertPublisher.publish: the alert topic, and the mail topic when ALERT_MAIL_TOPIC is set',
+  evidence: { file: 'adapters/alerts/mns.ts', contains: '.publishMessage(' },
+  actions: ['mns:PublishMessage'],
+  resources: TOPICS,
+};
+
+/**
+ * s.yaml asyncInvokeConfig onFailure: FC sends the record of an event it gave up on to the failure queue with the
+ * function's role (https://www.alibabacloud.com/help/en/fc/user-guide/result-callback, "Required permission").
+ */
+const FAILURE_DESTINATION: Grant = {
+  usedBy:
+    's.yaml asyncInvokeConfig.destinationConfig.onFailure (FC sends the record with the function’s role)',
+  evidence: { sYamlProp: 'asyncInvokeConfig.destinationConfig.onFailure.destination' },
+  actions: ['mns:SendMessage'],
+  resources: [FAILURE_QUEUE],
+};
+
+/** A database password read at cold start (functions/database-url.ts) by the function whose wiring is `file`. */
+const readSecret = (file: string, setting: string, name: string): Grant => ({
+  usedBy: `${file} → functions/database-url.ts → adapters/secrets/kms.ts getSecretValue (${setting}, when set)`,
+  evidence: { file, contains: 'await databaseUrl(' },
+  actions: ['kms:GetSecretValue'],
+  resources: [secret(name)],
+});
 
 export const IDENTITIES: readonly Identity[] = [
   {
@@ -101,18 +132,9 @@ export const IDENTITIES: readonly Identity[] = [
         actions: ['oss:GetObject'],
         resources: [OSS('loaded/'), OSS('quarantine/')],
       },
-      {
-        usedBy: 'adapters/alerts/mns.ts publishMessage; s.yaml asyncInvokeConfig onFailure destination',
-        evidence: { file: 'adapters/alerts/mns.ts', contains: '.publishMessage(' },
-        actions: ['mns:PublishMessage'],
-        resources: [TOPIC],
-      },
-      {
-        usedBy: 'adapters/secrets/kms.ts getSecretValue (MYSQL_PASSWORD_SECRET, when set)',
-        evidence: { file: 'adapters/secrets/kms.ts', contains: '.getSecretValue(' },
-        actions: ['kms:GetSecretValue'],
-        resources: [secret('{loaderSecret}')],
-      },
+      PUBLISH_ALERTS,
+      FAILURE_DESTINATION,
+      readSecret('functions/ingest/wiring.ts', 'MYSQL_PASSWORD_SECRET', '{loaderSecret}'),
       WRITE_LOGS,
     ],
   },
@@ -145,16 +167,90 @@ export const IDENTITIES: readonly Identity[] = [
         resources: [OSS('incoming/'), OSS('status/')],
       },
       {
-        usedBy: 'agent/doctor-checks.ts: a one-key listing under incoming/ (credentials, bucket, clock)',
+        usedBy:
+          'agent/doctor-checks.ts: a one-key listing under incoming/; agent/cloud-history.ts: push --since-last with no journal lists loaded/ and incoming/',
         actions: ['oss:ListObjects'],
         resources: [BUCKET],
-        condition: listUnder('incoming/', 'status/'),
+        condition: listUnder('incoming/', 'status/', 'loaded/'),
       },
-      // pending (experiments branch, issue 12): `push-runs` uploads run artifacts under artifacts/<run>/…:
-      // { usedBy: 'agent push-runs artifacts', actions: ['oss:PutObject'], resources: [OSS('artifacts/')] },
+      {
+        // Manifests only: the payloads under loaded/ and quarantine/ stay out of the agent's reach.
+        usedBy:
+          'agent/cloud-history.ts: read the manifests under loaded/ (push --since-last, no journal); agent/upload/cloud-check.ts: HEAD a settled manifest before resending',
+        actions: ['oss:GetObject'],
+        resources: [OSS('loaded/*/manifest.json'), OSS('quarantine/*/manifest.json')],
+      },
+      {
+        // Multipart (initiate, parts, complete) is authorised as oss:PutObject; HEAD as oss:GetObject.
+        usedBy:
+          'agent/experiments/artifact-upload.ts (push-runs): PUT or multipart upload of a run artifact, HEAD to skip one OSS holds',
+        actions: ['oss:PutObject', 'oss:GetObject'],
+        resources: [OSS('artifacts/')],
+      },
     ],
   },
-  ...PENDING_IDENTITIES,
+  {
+    file: 'fc-monitor-role',
+    what: 'role of the monitor function (timer, s.yaml role: MONITOR_ROLE): lost events, re-drives, the failure queue, alerts',
+    trustedService: 'fc.aliyuncs.com',
+    grants: [
+      {
+        usedBy: 'functions/monitor/lost-events.ts: one ListObjects page of incoming/ per step',
+        evidence: { file: 'functions/monitor/lost-events.ts', contains: "store.listPage('incoming/'" },
+        actions: ['oss:ListObjects'],
+        resources: [BUCKET],
+        condition: listUnder('incoming/'),
+      },
+      {
+        usedBy: 'functions/monitor/redrive.ts: HEAD the manifest (size, ETag) before re-driving its batch',
+        evidence: { file: 'functions/monitor/redrive.ts', contains: 'deps.store.head(c.manifestKey)' },
+        actions: ['oss:GetObject'],
+        resources: [OSS('incoming/*/manifest.json')],
+      },
+      {
+        usedBy:
+          'functions/monitor/redrive.ts → adapters/function-client/fc3.ts: invoke ingest asynchronously',
+        evidence: { file: 'adapters/function-client/fc3.ts', contains: '.invokeFunctionWithOptions(' },
+        actions: ['fc:InvokeFunction'],
+        resources: fn('{ingest}'),
+      },
+      {
+        // The MNS API reference names BatchReceiveMessage's action mns:BatchReceiveMessage
+        // (https://www.alibabacloud.com/help/doc-detail/35137.htm); MNS's RAM mapping table maps it to
+        // mns:ReceiveMessage (https://help.aliyun.com/zh/mns/b3asrm): both, on this one queue.
+        usedBy:
+          'functions/monitor/failures.ts → adapters/alerts/failure-queue.ts: receive FC’s onFailure records, delete them once recorded',
+        evidence: { file: 'adapters/alerts/failure-queue.ts', contains: '.batchReceiveMessage(' },
+        actions: ['mns:ReceiveMessage', 'mns:BatchReceiveMessage', 'mns:DeleteMessage'],
+        resources: [FAILURE_QUEUE],
+      },
+      PUBLISH_ALERTS,
+      FAILURE_DESTINATION,
+      readSecret('functions/monitor/wiring.ts', 'MYSQL_PASSWORD_SECRET', '{loaderSecret}'),
+      WRITE_LOGS,
+    ],
+  },
+  {
+    file: 'fc-api-role',
+    what: 'role of the HTTP api function (s.yaml role: API_ROLE): MySQL only, with its own account',
+    trustedService: 'fc.aliyuncs.com',
+    grants: [
+      readSecret('functions/api/wiring.ts', 'API_MYSQL_PASSWORD_SECRET', '{apiSecret}'),
+      {
+        usedBy: 'functions/api: presigned links to run artifacts, signed with the role’s STS credentials',
+        pending: 'the experiments API (issue 12): links to artifacts/* that OSS authorises as the signer',
+        actions: ['oss:GetObject'],
+        resources: [OSS('artifacts/')],
+      },
+      WRITE_LOGS,
+    ],
+  },
+  {
+    file: 'fc-alert-relay-role',
+    what: 'role of the alert relay (HTTP trigger, s.yaml role: RELAY_ROLE): it only calls chat robots over the internet',
+    trustedService: 'fc.aliyuncs.com',
+    grants: [WRITE_LOGS],
+  },
   {
     file: 'deployer',
     what: 'RAM user (or CI role) that runs `npm run deploy`: the fc3 component’s calls for this s.yaml',
@@ -219,12 +315,14 @@ export const IDENTITIES: readonly Identity[] = [
 /** The default values of the names the placeholders stand for (docs/deploy.md uses these). */
 export const DEFAULT_NAMES: Readonly<Record<string, string>> = {
   topic: 'qlib-alerts',
+  mailTopic: 'qlib-alert-mail',
+  failureQueue: 'qlib-failures',
   ingest: 'qlib-ingest',
   monitor: 'qlib-monitor',
   api: 'qlib-api',
   relay: 'qlib-alert-relay',
   loaderSecret: 'qlib/loader',
-  readerSecret: 'qlib/reader',
+  apiSecret: 'qlib/api',
   functionRole: 'qlib-ingest',
   triggerRole: 'qlib-oss-trigger',
   monitorRole: 'qlib-monitor',

@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 
 /**
- * Where the fc3 component's published props schema is vendored: devsapp/fc3 `src/schema.json` (MIT), which
- * `s deploy` checks every fc3 resource's `props` against. One copy in the repository; FC3_SCHEMA overrides it.
+ * Where a copy of the fc3 component's published props schema (devsapp/fc3 `src/schema.json`, which `s deploy`
+ * checks every fc3 resource's `props` against) may be placed by hand; it is not committed. FC3_SCHEMA, or the copy
+ * in Serverless Devs' component cache, comes first (local/fc/props-check.ts findFc3Schema).
  */
 export const FC3_SCHEMA_PATH = resolve(import.meta.dirname, '../../local/fc/fc3-props.schema.json');
 

@@ -47,6 +47,7 @@ describe('function config', () => {
       apiMaxScanRows: 5_000_000,
       apiTimezone: 'Asia/Shanghai',
       apiMysqlUrl: undefined,
+      apiMysqlPasswordSecret: undefined,
     });
   });
 
@@ -80,6 +81,24 @@ describe('function config', () => {
     expect(parseFunctionConfig({ ...VALID, API_MYSQL_URL: 'mysql://api:pw@rds:3306/qlib' }).apiMysqlUrl).toBe(
       'mysql://api:pw@rds:3306/qlib',
     );
+    expect(
+      parseFunctionConfig({
+        ...VALID,
+        API_MYSQL_URL: 'mysql://qlib_api@rds:3306/qlib',
+        API_MYSQL_PASSWORD_SECRET: 'qlib/api',
+      }).apiMysqlPasswordSecret,
+    ).toBe('qlib/api');
+    // The API's secret belongs to the API's account: without it, or beside a password in the URL, refused.
+    expect(() => parseFunctionConfig({ ...VALID, API_MYSQL_PASSWORD_SECRET: 'qlib/api' })).toThrow(
+      /API_MYSQL_PASSWORD_SECRET: names the password of API_MYSQL_URL’s user/,
+    );
+    expect(() =>
+      parseFunctionConfig({
+        ...VALID,
+        API_MYSQL_URL: 'mysql://api:pw@rds:3306/qlib',
+        API_MYSQL_PASSWORD_SECRET: 'qlib/api',
+      }),
+    ).toThrow(/keep the password in KMS only/);
     expect(() =>
       parseFunctionConfig({
         ...VALID,
@@ -170,6 +189,7 @@ describe('function config', () => {
         'ALERT_TOPIC',
         'API_MAX_INSTRUMENTS',
         'API_MYSQL_URL',
+        'API_MYSQL_PASSWORD_SECRET',
         'API_MAX_SCAN_ROWS',
         'API_PAGE_BYTES',
         'API_TIMEZONE',

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findFc3Schema } from '../../local/fc/props-check.js';
 import { loadSYaml } from '../../local/fc/s-yaml.js';
 import { checkAgainstFc3Schema, FC3_SCHEMA_PATH } from '../../scripts/deploy/fc3-schema.js';
 import { previewSYaml } from '../../scripts/deploy/s-cli.js';
@@ -17,7 +18,8 @@ const PLACEHOLDERS = {
   VSWITCH_ID: 'vsw-placeholder',
   SECURITY_GROUP_ID: 'sg-placeholder',
 };
-const SCHEMA = process.env.FC3_SCHEMA ?? FC3_SCHEMA_PATH;
+// FC3_SCHEMA, else Serverless Devs' cached fc3 (after `s` downloaded it), else the path below (never committed).
+const SCHEMA = findFc3Schema() ?? FC3_SCHEMA_PATH;
 
 describe('s.yaml as Serverless Devs resolves it', () => {
   let resolved: { resources: Record<string, { component: string; props: Record<string, unknown> }> };

@@ -12,14 +12,18 @@ import { DEFAULT_NAMES, IDENTITIES } from '../../scripts/deploy/access.js';
 import { renderPolicy } from '../../scripts/deploy/policies.js';
 import { runCliCaptured } from '../agent/agent-harness.js';
 import { floatColumns, makeBatch } from '../ingest/batch-builder.js';
+import { researchServerModel } from '../support/mlflow-model.js';
+import { writeMlruns } from '../support/mlruns-fixture.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/mysql.js';
 import { generateQlibDir } from '../support/qlib-fixture.js';
 
 /**
  * The pipeline on the local stack with the deploy/ policies enforced: the agent signs with a RAM user's key bound
- * to deploy/ram/agent-user.json, ingest with its role's STS credentials bound to fc-ingest-role.json (the local
- * OSS server authorizes every request as RAM would), and ingest connects to MySQL as the loader account of
- * deploy/sql/loader-account.sql. Everything must work, and every OSS grant must have been needed.
+ * to deploy/ram/agent-user.json, ingest and the monitor each with their own role's STS credentials (the local FC
+ * runtime hands a function the credentials of the role s.yaml names) bound to fc-ingest-role.json and
+ * fc-monitor-role.json (the local OSS and KMS servers authorize every request as RAM would), and both connect to
+ * MySQL as the loader account of deploy/sql/loader-account.sql. Everything must work, and every OSS and KMS grant
+ * must have been needed.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const AGENT_KEY = { accessKeyId: 'LTAI5tAgentRamUser', accessKeySecret: 'agent-ram-user-secret' };
@@ -28,6 +32,13 @@ const ROLE_STS = {
   accessKeySecret: 'ingest-role-secret',
   securityToken: 'role-token',
 };
+const MONITOR_STS = {
+  accessKeyId: 'STS.monitor-role',
+  accessKeySecret: 'monitor-role-secret',
+  securityToken: 'monitor-token',
+};
+/** The bucket owner's key: no policy binds it (what the functions without a role entry get, api and relay). */
+const OWNER_KEY = { accessKeyId: 'LTAI5tBucketOwner', accessKeySecret: 'bucket-owner-secret' };
 const suffix = randomBytes(3).toString('hex');
 const LOADER = `qlib_loader_${suffix}`;
 const READER = `qlib_reader_${suffix}`;
@@ -74,7 +85,7 @@ let db: TestDatabase;
 let stack: LocalStack;
 let dir: string;
 const decisions: OssAuthorization[] = [];
-let policies: { agent: RamPolicy; ingest: RamPolicy };
+let policies: { agent: RamPolicy; ingest: RamPolicy; monitor: RamPolicy };
 /** Decisions made before the agent is made to try what it must not. */
 let pipelineDecisions = 0;
 
@@ -89,20 +100,31 @@ beforeAll(async () => {
     region: LOCAL_DEFAULTS.region,
     bucket: LOCAL_DEFAULTS.bucket,
   };
-  policies = { agent: policyOf('agent-user', values), ingest: policyOf('fc-ingest-role', values) };
+  policies = {
+    agent: policyOf('agent-user', values),
+    ingest: policyOf('fc-ingest-role', values),
+    monitor: policyOf('fc-monitor-role', values),
+  };
   stack = await startLocalStack({
     stateDir: join(dir, 'state'),
     credentials: AGENT_KEY,
-    functionCredentials: ROLE_STS,
+    functionCredentials: OWNER_KEY,
+    // Each function its own role's credentials, by the role name s.yaml gives it.
+    roleCredentials: {
+      [DEFAULT_NAMES.functionRole as string]: ROLE_STS,
+      [DEFAULT_NAMES.monitorRole as string]: MONITOR_STS,
+    },
     policies: new Map([
       [AGENT_KEY.accessKeyId, [policies.agent]],
       [ROLE_STS.accessKeyId, [policies.ingest]],
+      [MONITOR_STS.accessKeyId, [policies.monitor]],
     ]),
     onAuthorize: (d) => decisions.push(d),
     // The loader's password only in KMS: ingest reads it at cold start with its role's credentials.
     mysqlUrl: urlFor(LOADER, '', db.database),
     kmsSecrets: { [DEFAULT_NAMES.loaderSecret as string]: 'loader-pw' },
-    env: { MYSQL_PASSWORD_SECRET: DEFAULT_NAMES.loaderSecret as string },
+    // A manifest counts as lost as soon as the monitor sees it without a ledger row.
+    env: { MYSQL_PASSWORD_SECRET: DEFAULT_NAMES.loaderSecret as string, REDRIVE_AFTER_MINUTES: '0' },
     retryDelaysMs: [50],
     log: (line, fn) => {
       if (process.env.INGEST_TEST_LOG === '1') process.stderr.write(`[${fn}] ${line}\n`);
@@ -117,6 +139,11 @@ beforeAll(async () => {
     partSize: 100 * 1024,
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+  // The same bucket from a machine whose journal is empty (a new research server, a lost journal).
+  await writeFile(
+    join(dir, 'fresh-config.json'),
+    JSON.stringify({ ...config, journalDir: join(dir, 'fresh-journal') }),
+  );
 });
 
 afterAll(async () => {
@@ -134,6 +161,25 @@ const agentEnv = () => ({
 });
 const agent = (...args: string[]) =>
   runCliCaptured(['--config', join(dir, 'config.json'), ...args], { env: agentEnv(), home: dir });
+const freshAgent = (...args: string[]) =>
+  runCliCaptured(['--config', join(dir, 'fresh-config.json'), ...args], { env: agentEnv(), home: dir });
+/** The bucket owner's client (no policy): what no identity of deploy/ram does, such as losing an event. */
+const ownerOss = () =>
+  new OSS({
+    ...OWNER_KEY,
+    bucket: stack.bucket,
+    region: 'oss-cn-hangzhou',
+    endpoint: stack.oss.url,
+    secure: false,
+  });
+const allowedFor = (key: string, action: string, resource: string) =>
+  decisions.some(
+    (d) =>
+      d.accessKeyId === key &&
+      d.allowed &&
+      d.request.action === action &&
+      d.request.resource.includes(resource),
+  );
 const agentOss = () =>
   new OSS({
     ...AGENT_KEY,
@@ -206,20 +252,121 @@ describe.sequential('the deploy/ policies on the local stack (one scenario, in o
     expect(byId.get(twin.batchId)).toMatchObject({ status: 'duplicate' });
   });
 
+  it('lets a new machine (no journal) push --since-last: it lists loaded/ and reads the manifests there', {
+    timeout: 120_000,
+  }, async () => {
+    const push = await freshAgent(
+      'push',
+      join(dir, 'qlib'),
+      '--dataset',
+      'cn_daily',
+      '--fields',
+      'open,close,volume',
+      '--since-last',
+      '--verbose',
+    );
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('the journal has no batch of factors/cn_daily');
+    expect(allowedFor(AGENT_KEY.accessKeyId, 'oss:ListObjects', '')).toBe(true);
+    expect(allowedFor(AGENT_KEY.accessKeyId, 'oss:GetObject', '/loaded/factors/cn_daily/')).toBe(true);
+  });
+
+  it('lets the agent push runs with their artifacts (multipart) under artifacts/', {
+    timeout: 120_000,
+  }, async () => {
+    const mlruns = join(dir, 'mlruns');
+    writeMlruns(mlruns, researchServerModel());
+    const push = await agent(
+      'push-runs',
+      '--mlruns',
+      mlruns,
+      '--dataset',
+      'lp_runs',
+      '--artifacts',
+      'all',
+      '--json',
+    );
+    expect(push.code, push.stderr).toBe(0);
+    expect(JSON.parse(push.stdout).artifacts.uploaded).toBeGreaterThan(0);
+    expect(allowedFor(AGENT_KEY.accessKeyId, 'oss:PutObject', '/artifacts/')).toBe(true);
+  });
+
+  it('lets the monitor, with its own role, find a manifest whose OSS event was lost and re-drive it', {
+    timeout: 120_000,
+  }, async () => {
+    const rows = [{ date: '2024-03-04', instrument: 'SH600000', values: [2.5] }];
+    const lost = makeBatch({ dataset: 'alpha_lost', columns: floatColumns(1), rows });
+    // The manifest arrives by CopyObject, an event the trigger does not subscribe to: its event is lost.
+    const owner = ownerOss();
+    await owner.put(lost.payloadKey, lost.payload);
+    await owner.put(`staging/${lost.batchId}.json`, Buffer.from(lost.manifestText));
+    await owner.copy(lost.manifestKey, `staging/${lost.batchId}.json`);
+    await owner.delete(`staging/${lost.batchId}.json`);
+    const run = await stack.fc.invoke('qlib-monitor', '{}');
+    expect(run.ok, JSON.stringify(run.error)).toBe(true);
+    await stack.fc.waitForInvocations(
+      (r) => r.fn === 'qlib-ingest' && r.trigger === 'api' && r.status === 'succeeded',
+      1,
+      60_000,
+    );
+    expect((await ledger()).find((r) => r.batch_id === lost.batchId)).toMatchObject({ status: 'loaded' });
+    // It listed and read with its own credentials, never with ingest's.
+    expect(allowedFor(MONITOR_STS.accessKeyId, 'oss:ListObjects', '')).toBe(true);
+    expect(allowedFor(MONITOR_STS.accessKeyId, 'oss:GetObject', lost.manifestKey)).toBe(true);
+    expect(allowedFor(ROLE_STS.accessKeyId, 'oss:ListObjects', '')).toBe(true);
+  });
+
   it('refuses the agent what it must not do: forge a status, read loaded data, list elsewhere', async () => {
     pipelineDecisions = decisions.length;
     const client = agentOss();
     await expect(client.put('status/factors/cn_daily/forged.json', Buffer.from('{}'))).rejects.toMatchObject({
       code: 'AccessDenied',
     });
-    await expect(client.list({ prefix: 'loaded/', 'max-keys': 10 }, {})).rejects.toMatchObject({
+    await expect(client.list({ prefix: 'quarantine/', 'max-keys': 10 }, {})).rejects.toMatchObject({
       code: 'AccessDenied',
     });
     const [loaded] = (
-      await db.pool.query<RowDataPacket[]>("SELECT batch_id FROM batches WHERE status = 'loaded' LIMIT 1")
+      await db.pool.query<RowDataPacket[]>(
+        "SELECT batch_id FROM batches WHERE status = 'loaded' AND dataset = 'cn_daily' LIMIT 1",
+      )
     )[0];
-    const key = `loaded/factors/cn_daily/${loaded?.batch_id}/manifest.json`;
-    await expect(client.get(key)).rejects.toMatchObject({ code: 'AccessDenied' });
+    // The manifests under loaded/ (push --since-last reads them), never the data.
+    const manifest = `loaded/factors/cn_daily/${loaded?.batch_id}/manifest.json`;
+    expect((await client.head(manifest)).status).toBe(200);
+    const payload = `loaded/factors/cn_daily/${loaded?.batch_id}/data.csv.gz`;
+    await expect(client.get(payload)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(
+      client.put('loaded/factors/cn_daily/x/manifest.json', Buffer.from('{}')),
+    ).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
+  });
+
+  it('refuses the monitor what it must not do: read a payload, write anything, list loaded/', async () => {
+    const monitor = new OSS({
+      ...MONITOR_STS,
+      stsToken: MONITOR_STS.securityToken,
+      bucket: stack.bucket,
+      region: 'oss-cn-hangzhou',
+      endpoint: stack.oss.url,
+      secure: false,
+    });
+    const [loaded] = (
+      await db.pool.query<RowDataPacket[]>(
+        "SELECT batch_id FROM batches WHERE status = 'loaded' AND dataset = 'cn_daily' LIMIT 1",
+      )
+    )[0];
+    await expect(
+      monitor.get(`loaded/factors/cn_daily/${loaded?.batch_id}/data.csv.gz`),
+    ).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
+    await expect(monitor.put('incoming/factors/x/y/manifest.json', Buffer.from('{}'))).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
+    await expect(monitor.list({ prefix: 'loaded/', 'max-keys': 10 }, {})).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
   });
 
   it('needed every OSS and KMS grant of the agent and of ingest, and was refused nothing else', () => {
@@ -231,6 +378,7 @@ describe.sequential('the deploy/ policies on the local stack (one scenario, in o
     for (const [key, policy] of [
       [AGENT_KEY.accessKeyId, policies.agent],
       [ROLE_STS.accessKeyId, policies.ingest],
+      [MONITOR_STS.accessKeyId, policies.monitor],
     ] as const) {
       const used = new Set(
         decisions
