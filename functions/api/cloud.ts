@@ -1,0 +1,58 @@
+import type OSS from 'ali-oss';
+import { Fc3FunctionClient } from '../../adapters/function-client/fc3.js';
+import { createOssClient } from '../../adapters/object-store/client.js';
+import { OssObjectStore } from '../../adapters/object-store/store.js';
+import type { Pool } from '../../adapters/warehouse/pool.js';
+import type { FunctionConfig } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
+import type { RedriveDeps } from '../monitor/redrive.js';
+
+/** What the API does in the cloud beyond MySQL: presigned artifact links and re-drives (docs/api.md). */
+export interface ApiCloud {
+  /** A presigned GET URL of an object, valid `seconds` (ali-oss signatureUrl; no request is made). */
+  signedGet(key: string, seconds: number): string;
+  /** The deps of a re-drive (functions/monitor/redrive.ts redriveOne, as the monitor and `npm run redrive`). */
+  redrive: RedriveDeps;
+}
+
+/**
+ * The cloud clients of one request, built with the invocation's STS credentials (FC hands fresh ones in
+ * `context`; building the clients makes no request). Links are signed for the public endpoint even where the
+ * function reads OSS over the internal one: the caller of the API is outside the VPC.
+ */
+export function createApiCloud(parts: {
+  config: FunctionConfig;
+  pool: Pool;
+  logger: Logger;
+  credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  region: string;
+  accountId: string;
+}): ApiCloud {
+  const { config, credentials } = parts;
+  const oss = (internal: boolean): OSS =>
+    createOssClient({
+      bucket: config.ossBucket,
+      region: config.ossRegion,
+      endpoint: config.ossEndpoint,
+      internal,
+      credentials,
+    });
+  const signer = oss(false);
+  return {
+    signedGet: (key, seconds) => signer.signatureUrl(key, { expires: seconds, method: 'GET' }),
+    redrive: {
+      config,
+      pool: parts.pool,
+      logger: parts.logger,
+      store: new OssObjectStore(oss(config.ossInternal)),
+      functions: new Fc3FunctionClient({
+        accountId: parts.accountId,
+        region: parts.region,
+        endpoint: config.fcEndpoint,
+        credentials,
+      }),
+      region: parts.region,
+      accountId: parts.accountId,
+    },
+  };
+}
