@@ -5,6 +5,7 @@ import { HttpError } from './http-error.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { manageRoutes } from './routes/manage.js';
@@ -28,6 +29,7 @@ export function createApp(): Hono<ApiEnv> {
   healthRoutes(app);
   incidentRoutes(app);
   manageRoutes(app);
+  experimentRoutes(app);
   app.notFound((c) =>
     c.json(
       new HttpError(404, 'NOT_FOUND', `no endpoint ${c.req.method} ${new URL(c.req.url).pathname}`, {

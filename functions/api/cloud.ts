@@ -37,7 +37,13 @@ export function createApiCloud(parts: {
       internal,
       credentials,
     });
-  const signer = oss(false);
+  const signer = createOssClient({
+    bucket: config.ossBucket,
+    region: config.ossRegion,
+    ...signingEndpoint(config.ossEndpoint),
+    internal: false,
+    credentials,
+  });
   return {
     signedGet: (key, seconds) => signer.signatureUrl(key, { expires: seconds, method: 'GET' }),
     redrive: {
@@ -55,4 +61,16 @@ export function createApiCloud(parts: {
       accountId: parts.accountId,
     },
   };
+}
+
+/**
+ * Where links point. ali-oss signs no URL for an IP endpoint (lib/common/object/signatureUrl.js): a store on this
+ * machine (the local stack) is named `localhost` and addressed path-style; any other endpoint is used as given.
+ */
+export function signingEndpoint(endpoint: string | undefined): { endpoint?: string; pathStyle?: boolean } {
+  if (endpoint === undefined) return {};
+  const url = new URL(endpoint);
+  if (url.hostname !== '127.0.0.1' && url.hostname !== '[::1]') return { endpoint };
+  url.hostname = 'localhost';
+  return { endpoint: url.origin, pathStyle: true };
 }

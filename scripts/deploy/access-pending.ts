@@ -60,10 +60,26 @@ export const PENDING_IDENTITIES: readonly Identity[] = [
   },
   {
     file: 'fc-api-role',
-    what: 'role of the HTTP api function: reads MySQL with the read-only account, nothing in OSS',
+    what: 'role of the HTTP api function: MySQL, presigned links to run artifacts, re-drives (admin)',
     trustedService: 'fc.aliyuncs.com',
     pending: 'api branch (issue 10): check when functions/api lands',
     grants: [
+      {
+        // A presigned URL carries the signer's authority: whoever follows the link reads as this role.
+        usedBy: 'functions/api/routes/experiments.ts: presigned GET links to run artifacts (ali-oss signatureUrl)',
+        actions: ['oss:GetObject'],
+        resources: [OSS('artifacts/')],
+      },
+      {
+        usedBy: 'functions/api/routes/manage.ts → functions/monitor/redrive.ts: HEAD the manifest before a re-drive',
+        actions: ['oss:GetObject'],
+        resources: [OSS('incoming/')],
+      },
+      {
+        usedBy: 'functions/api/routes/manage.ts → adapters/function-client/fc3.ts: invoke ingest asynchronously',
+        actions: ['fc:InvokeFunction'],
+        resources: fn('{ingest}'),
+      },
       {
         usedBy: 'adapters/secrets/kms.ts getSecretValue (the reader’s password)',
         actions: ['kms:GetSecretValue'],
