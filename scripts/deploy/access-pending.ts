@@ -66,17 +66,20 @@ export const PENDING_IDENTITIES: readonly Identity[] = [
     grants: [
       {
         // A presigned URL carries the signer's authority: whoever follows the link reads as this role.
-        usedBy: 'functions/api/routes/experiments.ts: presigned GET links to run artifacts (ali-oss signatureUrl)',
+        usedBy:
+          'functions/api/routes/experiments.ts: presigned GET links to run artifacts (ali-oss signatureUrl)',
         actions: ['oss:GetObject'],
         resources: [OSS('artifacts/')],
       },
       {
-        usedBy: 'functions/api/routes/manage.ts → functions/monitor/redrive.ts: HEAD the manifest before a re-drive',
+        usedBy:
+          'functions/api/routes/manage.ts → functions/monitor/redrive.ts: HEAD the manifest before a re-drive',
         actions: ['oss:GetObject'],
         resources: [OSS('incoming/')],
       },
       {
-        usedBy: 'functions/api/routes/manage.ts → adapters/function-client/fc3.ts: invoke ingest asynchronously',
+        usedBy:
+          'functions/api/routes/manage.ts → adapters/function-client/fc3.ts: invoke ingest asynchronously',
         actions: ['fc:InvokeFunction'],
         resources: fn('{ingest}'),
       },
