@@ -5,11 +5,14 @@ import { apiGet, apiTargetOf } from '../api-client.js';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
 import { UsageError } from '../exit-codes.js';
+import { qrunYaml } from '../experiments/qrun-yaml.js';
 
 const HELP = `
 A training node trains from the shared config: configs get writes the workflow YAML
-qrun takes, exactly as the run that pushed it stored it (push-runs). It reads the HTTP
-API with a token (scope read:data); no database or OSS credentials are needed.
+qrun takes, exactly as the run that pushed it stored it (push-runs), or with
+qlib_init.provider_uri / region set for this machine (comments and anchors kept; a
+config rebuilt from params has no qlib_init and needs --provider-uri). It reads the
+HTTP API with a token (scope read:data); no database or OSS credentials are needed.
 
   --api-url or QLIB_SYNC_API_URL      the API (the HTTP trigger's URL)
   QLIB_SYNC_API_TOKEN, or --token-file / QLIB_SYNC_API_TOKEN_FILE (mode 600)
@@ -21,12 +24,19 @@ the hash), 3 token missing, refused or lacking read:data, 5 the API unreachable.
 Examples:
   $ qlib-sync configs list
   $ qlib-sync configs get workflow_config_lightgbm_Alpha158.yaml --out lgb.yaml && qrun lgb.yaml
+  $ qlib-sync configs get 3fa2c1d0 --provider-uri /data/qlib/cn_data --out lgb.yaml
   $ qlib-sync configs get 3fa2c1d0 --json | jq -r .hash
 `;
 
 interface ApiFlags {
   apiUrl?: string;
   tokenFile?: string;
+}
+
+interface GetFlags extends ApiFlags {
+  out?: string;
+  providerUri?: string;
+  region?: string;
 }
 
 interface ConfigBrief {
@@ -69,23 +79,31 @@ export function configsCommand(io: CliIO, setExit: (code: number) => void): Comm
       .description('one config as the YAML qrun takes: to stdout, or to --out FILE')
       .argument('<name|hash>', 'its hash (or 8+ leading hex digits), or its name')
       .option('--out <file>', 'write the YAML here instead of stdout')
-      .action(async (ref: string, flags: ApiFlags & { out?: string }, sub: Command) => {
+      .option(
+        '--provider-uri <dir>',
+        "set qlib_init.provider_uri (this machine's data, e.g. what qlib-sync pull writes)",
+      )
+      .option('--region <region>', 'set qlib_init.region (cn, us)')
+      .action(async (ref: string, flags: GetFlags, sub: Command) => {
         const json = (sub.optsWithGlobals() as GlobalOptions).json ?? false;
         if (ref.trim() === '') throw new UsageError('name a config: its hash or its name');
         const path = `/v1/configs/${encodeURIComponent(ref)}`;
         const answer = await apiGet(apiTargetOf(flags, io.env), path);
         const config = JSON.parse(answer.text) as ConfigBrief & { text: string };
+        const yaml = qrunFile(config.text, flags);
         if (flags.out !== undefined) {
           try {
-            writeFileSync(flags.out, config.text);
+            writeFileSync(flags.out, yaml);
           } catch (error) {
             throw new TerminalError('OUTPUT_UNWRITABLE', `cannot write ${flags.out}`, { cause: error });
           }
         }
         if (json) {
           const { text, ...rest } = config;
-          io.stdout(`${JSON.stringify(flags.out === undefined ? config : { ...rest, out: flags.out })}\n`);
-        } else if (flags.out === undefined) io.stdout(config.text);
+          io.stdout(
+            `${JSON.stringify(flags.out === undefined ? { ...rest, text: yaml } : { ...rest, out: flags.out })}\n`,
+          );
+        } else if (flags.out === undefined) io.stdout(yaml);
         else
           io.stderr(
             `wrote ${flags.out} (config ${config.hash.slice(0, 12)}, ${config.modelClass ?? 'model ?'})\n`,
@@ -94,6 +112,22 @@ export function configsCommand(io: CliIO, setExit: (code: number) => void): Comm
       }),
   );
   return command;
+}
+
+/** The file qrun takes (agent/experiments/qrun-yaml.ts): byte for byte, or with qlib_init set from the flags. */
+function qrunFile(text: string, flags: GetFlags): string {
+  const options = {
+    ...(flags.providerUri === undefined ? {} : { providerUri: flags.providerUri }),
+    ...(flags.region === undefined ? {} : { region: flags.region }),
+  };
+  try {
+    return qrunYaml(text, options);
+  } catch (error) {
+    // A config rebuilt from params names no data directory: the person says where it is (a usage problem).
+    if (error instanceof TerminalError && error.code === 'CONFIG_NO_PROVIDER')
+      throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function table(configs: ConfigBrief[]): string {

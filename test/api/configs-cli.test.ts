@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { EXIT } from '../../agent/exit-codes.js';
 import { sha256Hex } from '../../core/digest.js';
 import { runCliCaptured } from '../agent/agent-harness.js';
@@ -20,6 +21,7 @@ const YAML = [
   '',
 ].join('\n');
 const HASH = sha256Hex(YAML);
+const PARAMS_YAML = 'task:\n  model:\n    class: LGBModel\n';
 
 /**
  * `qlib-sync configs list|get` as a training node runs it: the agent in-process against the API the local FC
@@ -37,6 +39,7 @@ describe('qlib-sync configs: model configs read back through the API', () => {
     const batch = linesBatch('trainer1', [
       experiment('1'),
       config(YAML, { name: 'workflow_config_lightgbm_Alpha158.yaml' }),
+      config(PARAMS_YAML, { name: 'params-only', source: 'params' }),
       run(newRunId(), '1', { configHash: HASH }),
     ]);
     expect(await api.push(batch)).toMatchObject({ status: 'loaded' });
@@ -53,9 +56,9 @@ describe('qlib-sync configs: model configs read back through the API', () => {
   it('lists the configs, and writes the one asked for byte for byte (by name, by hash prefix, --out, --json)', async () => {
     const list = await cli(['configs', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout).configs).toEqual([
+    expect(JSON.parse(list.stdout).configs).toContainEqual(
       expect.objectContaining({ hash: HASH, name: 'workflow_config_lightgbm_Alpha158.yaml', runs: 1 }),
-    ]);
+    );
     const human = await cli(['configs', 'list']);
     expect(human.stdout).toContain(HASH.slice(0, 12));
     expect(human.stdout).toContain('LGBModel');
@@ -83,6 +86,20 @@ describe('qlib-sync configs: model configs read back through the API', () => {
     );
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(fromFile.stdout).toBe(YAML);
+
+    // This machine's data directory: only qlib_init.provider_uri changes.
+    const here = await cli(['configs', 'get', HASH, '--provider-uri', '/data/qlib/pulled']);
+    expect(here.code, here.stderr).toBe(0);
+    expect(parse(here.stdout)).toEqual(parse(YAML.replace('~/.qlib/qlib_data/cn_data', '/data/qlib/pulled')));
+    expect(here.stdout).toContain('provider_uri: /data/qlib/pulled');
+    // A config rebuilt from params names no data directory: it must be given.
+    const noInit = await cli(['configs', 'get', 'params-only']);
+    expect(noInit.code).toBe(EXIT.usage);
+    expect(noInit.stderr).toContain('--provider-uri');
+    const given = await cli(['configs', 'get', 'params-only', '--provider-uri', '/data/q', '--region', 'cn']);
+    expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toContain('provider_uri: /data/q');
+    expect(given.stdout).toContain('class: LGBModel');
   });
 
   it('says what is wrong with an exit code: no such config, no token, a revoked token, a token without read:data, no API', async () => {
