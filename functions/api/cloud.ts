@@ -29,36 +29,32 @@ export function createApiCloud(parts: {
   accountId: string;
 }): ApiCloud {
   const { config, credentials } = parts;
-  const oss = (internal: boolean): OSS =>
-    createOssClient({
-      bucket: config.ossBucket,
-      region: config.ossRegion,
-      endpoint: config.ossEndpoint,
-      internal,
-      credentials,
-    });
-  const signer = createOssClient({
-    bucket: config.ossBucket,
-    region: config.ossRegion,
-    ...signingEndpoint(config.ossEndpoint),
-    internal: false,
-    credentials,
-  });
+  const oss = (options: { internal: boolean; endpoint?: string; pathStyle?: boolean }): OSS =>
+    createOssClient({ bucket: config.ossBucket, region: config.ossRegion, credentials, ...options });
+  // Built on first use: most requests neither sign a link nor re-drive.
+  let signer: OSS | undefined;
+  let redrive: RedriveDeps | undefined;
   return {
-    signedGet: (key, seconds) => signer.signatureUrl(key, { expires: seconds, method: 'GET' }),
-    redrive: {
-      config,
-      pool: parts.pool,
-      logger: parts.logger,
-      store: new OssObjectStore(oss(config.ossInternal)),
-      functions: new Fc3FunctionClient({
-        accountId: parts.accountId,
+    signedGet: (key, seconds) => {
+      signer ??= oss({ internal: false, ...signingEndpoint(config.ossEndpoint) });
+      return signer.signatureUrl(key, { expires: seconds, method: 'GET' });
+    },
+    get redrive() {
+      redrive ??= {
+        config,
+        pool: parts.pool,
+        logger: parts.logger,
+        store: new OssObjectStore(oss({ internal: config.ossInternal, endpoint: config.ossEndpoint })),
+        functions: new Fc3FunctionClient({
+          accountId: parts.accountId,
+          region: parts.region,
+          endpoint: config.fcEndpoint,
+          credentials,
+        }),
         region: parts.region,
-        endpoint: config.fcEndpoint,
-        credentials,
-      }),
-      region: parts.region,
-      accountId: parts.accountId,
+        accountId: parts.accountId,
+      };
+      return redrive;
     },
   };
 }

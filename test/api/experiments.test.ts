@@ -45,6 +45,8 @@ describe('experiments, runs and configs served', () => {
         key: artifactKey,
       },
       { type: 'artifact', runId: runs.best, path: 'pred.pkl', bytes: 10, sha256: null, key: null },
+      // A key outside artifacts/ (a pusher's mistake or worse) is listed but never signed.
+      { type: 'artifact', runId: runs.best, path: 'elsewhere', bytes: 1, sha256: null, key: 'status/x.json' },
       run(runs.mid, '1', { configHash: HASH_A }),
       metric(runs.mid, 'IC', [[0, T, 0.03]]),
       run(runs.none, '1'),
@@ -147,8 +149,14 @@ describe('experiments, runs and configs served', () => {
     expect(body.metrics.loss.map((m: { step: number; value: number }) => [m.step, m.value])).toEqual(
       steps.map(([s, , v]) => [s, v]),
     );
-    const [pkl, pred] = body.artifacts;
+    const [elsewhere, pkl, pred] = body.artifacts;
     expect(pred).toMatchObject({ path: 'pred.pkl', key: null, url: null });
+    expect(elsewhere).toMatchObject({
+      path: 'elsewhere',
+      key: 'status/x.json',
+      url: null,
+      urlExpiresAt: null,
+    });
     expect(pkl).toMatchObject({ path: 'params.pkl', bytes: artifact.length, key: artifactKey });
     const fetched = await fetch(pkl.url);
     expect(fetched.status).toBe(200);

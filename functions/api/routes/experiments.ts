@@ -101,9 +101,10 @@ export function experimentRoutes(app: Hono<ApiEnv>): void {
         bytes: Number(a.bytes),
         sha256: a.sha256,
         key: a.object_key,
-        // Only what the agent uploaded has a key; a link is signed, never fetched, here.
-        url: a.object_key === null ? null : c.env.cloud.signedGet(a.object_key, ARTIFACT_LINK_SECONDS),
-        urlExpiresAt: a.object_key === null ? null : expiresAt,
+        // Only what the agent uploaded has a key, and only keys under artifacts/ are signed (the role may read
+        // nothing else either); a link is signed, never fetched, here.
+        url: linkable(a.object_key) ? c.env.cloud.signedGet(a.object_key, ARTIFACT_LINK_SECONDS) : null,
+        urlExpiresAt: linkable(a.object_key) ? expiresAt : null,
       })),
     });
   });
@@ -141,6 +142,10 @@ export function experimentRoutes(app: Hono<ApiEnv>): void {
     }
     return c.json({ ...configView(config), text: String(config.config_text) }, 200, headers);
   });
+}
+
+function linkable(key: unknown): key is string {
+  return typeof key === 'string' && key.startsWith('artifacts/') && !key.includes('/../');
 }
 
 /** A run as the lists show it: the summary's typed figures. */

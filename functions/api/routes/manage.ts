@@ -24,7 +24,7 @@ import { registeredDataset } from './lookup.js';
  * Every change is an admin_changes row of the dataset, shown by /v1/datasets/{dataset}/changes.
  */
 export function manageRoutes(app: Hono<ApiEnv>): void {
-  app.get('/v1/datasets/:dataset/sla', requireScope('read:status'), async (c) => {
+  app.get('/v1/datasets/:dataset/sla', requireScope('read:data', 'read:status'), async (c) => {
     const entry = await registeredDataset(c.env, c.req.param('dataset'));
     const view = await showSla(c.env.pool, entry.dataset);
     return c.json({ ...view, now: (await slaStates(c.env)).get(entry.dataset) ?? null });
