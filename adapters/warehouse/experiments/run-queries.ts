@@ -30,22 +30,35 @@ export async function listExperiments(db: Queryable): Promise<RowDataPacket[]> {
   })) as RowDataPacket[];
 }
 
-/** One page of run summaries in `orderBy` order, NULLs last, after `after`. */
-export async function listRunSummaries(
-  db: Queryable,
-  q: {
-    experiment?: string;
-    store?: string;
-    orderBy: RunOrderColumn;
-    desc: boolean;
-    includeDeleted: boolean;
-    limit: number;
-    after?: RunsCursor;
-  },
-): Promise<RowDataPacket[]> {
+/** What a run list may be filtered and paged by. */
+export interface RunListQuery {
+  experiment?: string;
+  store?: string;
+  orderBy: RunOrderColumn;
+  desc: boolean;
+  includeDeleted: boolean;
+  limit: number;
+  after?: RunsCursor;
+}
+
+/**
+ * One page of run summaries in `orderBy` order, NULLs last, after `after`. Two reads, each in the order of the
+ * column's index (migrations/0011: (column, run_id)) so a page costs `limit` index entries, not a sort of the
+ * table: the runs with a value, then — once those run out — the runs without one.
+ */
+export async function listRunSummaries(db: Queryable, q: RunListQuery): Promise<RowDataPacket[]> {
+  const valued = q.after?.isNull === true ? [] : await runPage(db, q, 'valued');
+  if (valued.length >= q.limit) return valued;
+  const rest = { ...q, limit: q.limit - valued.length };
+  // Past the valued runs the NULL phase starts from its beginning, unless the cursor is already in it.
+  if (valued.length > 0 || q.after?.isNull !== true) delete rest.after;
+  return [...valued, ...(await runPage(db, rest, 'null'))];
+}
+
+async function runPage(db: Queryable, q: RunListQuery, phase: 'valued' | 'null'): Promise<RowDataPacket[]> {
   const col = `s.${q.orderBy}`;
   const cmp = q.desc ? '<' : '>';
-  const where: string[] = [];
+  const where: string[] = [phase === 'valued' ? `${col} IS NOT NULL` : `${col} IS NULL`];
   const values: Param[] = [];
   if (q.experiment !== undefined) {
     where.push('e.name = ?');
@@ -57,21 +70,21 @@ export async function listRunSummaries(
   }
   if (!q.includeDeleted) where.push("s.lifecycle_stage = 'active'");
   if (q.after !== undefined) {
-    if (q.after.isNull) {
-      where.push(`(${col} IS NULL AND s.run_id ${cmp} ?)`);
+    if (phase === 'null') {
+      where.push(`s.run_id ${cmp} ?`);
       values.push(q.after.runId);
     } else {
-      where.push(`(${col} IS NULL OR ${col} ${cmp} ? OR (${col} = ? AND s.run_id ${cmp} ?))`);
+      where.push(`(${col} ${cmp} ? OR (${col} = ? AND s.run_id ${cmp} ?))`);
       values.push(q.after.value, q.after.value, q.after.runId);
     }
   }
   const dir = q.desc ? 'DESC' : 'ASC';
+  const order = phase === 'valued' ? `${col} ${dir}, s.run_id ${dir}` : `s.run_id ${dir}`;
   return selectPrepared(
     db,
     `SELECT s.*, e.name AS experiment_name FROM run_summaries s
        LEFT JOIN experiments e ON e.store = s.store AND e.experiment_id = s.experiment_id
-      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
-      ORDER BY ${col} IS NULL, ${col} ${dir}, s.run_id ${dir} LIMIT ?`,
+      WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
     [...values, q.limit],
   );
 }
