@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../core/logger.js';
 import type { CliIO } from './cli-io.js';
+import { configsCommand } from './commands/configs.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pushCommand } from './commands/push.js';
 import { pushRunsCommand } from './commands/push-runs.js';
@@ -59,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     statusCommand,
     doctorCommand,
     resumeCommand,
+    configsCommand,
   ]) {
     program.addCommand(
       make(io, setExit)

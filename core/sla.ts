@@ -155,3 +155,34 @@ export function isoWeek(day: string): string {
 export function todayIn(sla: Pick<Sla, 'timeZone'>, now: Date): string {
   return localDay(now, sla.timeZone);
 }
+
+/** A due trading day at an instant: loaded (ok), or by its deadlines pending, late (past due), warn or error. */
+export type DayOutcome = 'ok' | 'pending' | 'late' | 'warn' | 'error';
+
+/** The outcome of trading day T at `now` (the monitor's freshness check and the API's SLA state share it). */
+export function dayOutcome(sla: Sla, day: string, loaded: boolean, now: Date): DayOutcome {
+  if (loaded) return 'ok';
+  const d = deadlines(sla, day);
+  const t = now.getTime();
+  if (t < d.due.getTime()) return 'pending';
+  if (t < d.warn.getTime()) return 'late';
+  return t < d.error.getTime() ? 'warn' : 'error';
+}
+
+/** A dataset's SLA state: its worst due day; every day in is on time, a day not due yet is not due. */
+export type SlaState = 'on_time' | 'not_due' | 'late' | 'warn' | 'error';
+
+const STATE_OF: Record<DayOutcome, SlaState> = {
+  ok: 'on_time',
+  pending: 'not_due',
+  late: 'late',
+  warn: 'warn',
+  error: 'error',
+};
+const RANK: readonly DayOutcome[] = ['ok', 'pending', 'late', 'warn', 'error'];
+
+/** The worst of some days' outcomes as a state (no due day at all: on time). */
+export function slaStateOf(outcomes: readonly DayOutcome[]): SlaState {
+  const worst = outcomes.reduce<DayOutcome>((w, o) => (RANK.indexOf(o) > RANK.indexOf(w) ? o : w), 'ok');
+  return STATE_OF[worst];
+}

@@ -58,6 +58,7 @@ describe('npm run demo', () => {
       '✓ at 18:10, with the day loaded, the incident resolved with one message',
       '✓ the status page lists the 5 loaded batches',
       '✓ the status page shows the quarantined batch with its reason (DUPLICATE_KEY) and the fix',
+      '✓ the runs leaderboard on the status page and GET /v1/runs?order_by=ic show the demo run',
       '✓ the values endpoint answers three rows and a cursor for the rest',
       'demo ok: every claim above held',
     ]) {

@@ -1,4 +1,4 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { TerminalError } from '../../core/errors.js';
 import {
   DEFAULT_DATASET,
@@ -55,13 +55,15 @@ export async function showSla(db: Queryable, dataset: string): Promise<SlaView> 
 
 /**
  * Set some of a dataset's SLA settings (`unset` names the ones to inherit again), recorded with who changed it.
- * The result must still have due ≤ warn ≤ error, or nothing changes (TerminalError SLA_ORDER).
+ * The result must still have due ≤ warn ≤ error, or nothing changes (TerminalError SLA_ORDER). `record` runs in
+ * the same transaction once the row is written (the HTTP API's admin change log): both commit, or neither.
  */
 export async function setSla(
   pool: Pool,
   dataset: string,
   change: { set: SlaSettings; unset?: readonly (keyof SlaSettings)[] },
   by: string,
+  record?: (conn: PoolConnection, before: SlaView, after: SlaView) => Promise<void>,
 ): Promise<{ before: SlaView; after: SlaView }> {
   return inTransaction(pool, async (conn) => {
     const before = await showSla(conn, dataset);
@@ -92,7 +94,9 @@ export async function setSla(
         [change.set.calendar, dataset],
       );
     }
-    return { before, after: { dataset, own, effective } };
+    const after = { dataset, own, effective };
+    await record?.(conn, before, after);
+    return { before, after };
   });
 }
 

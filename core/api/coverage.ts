@@ -68,14 +68,15 @@ export function mergeRanges(ranges: readonly DateRange[]): DateRange[] {
 /**
  * The state of each of `days` (ascending trading days up to today): loaded; restated (loaded more than once);
  * quarantined (only rejected batches); missing (a hole before the latest loaded day); late (after it, before
- * today); due (today, not in yet); none (before the dataset's first loaded day, `since`). Once SLAs exist (the
- * monitor), `late` follows the dataset's due time.
+ * today); due (not in yet, not past due); none (before the dataset's first loaded day, `since`). `pastDue` tells
+ * late from due: the dataset's SLA (core/sla.ts dayOutcome) where the caller has one, else "before today".
  */
 export function dayStates(
   days: readonly string[],
   spans: readonly LedgerSpan[],
   today: string,
   since: string | null,
+  pastDue: (day: string) => boolean = (day) => day < today,
 ): DayCell[] {
   const lastLoaded = spans
     .filter((s) => s.status === 'loaded')
@@ -87,9 +88,9 @@ export function dayStates(
     if (loaded > 1) state = 'restated';
     else if (loaded === 1) state = 'loaded';
     else if (touching.some((s) => s.status === 'rejected')) state = 'quarantined';
-    else if (since === null || day < since) state = day >= today ? 'due' : since === null ? 'late' : 'none';
+    else if (since === null || day < since) state = !pastDue(day) ? 'due' : since === null ? 'late' : 'none';
     else if (lastLoaded !== null && day < lastLoaded) state = 'missing';
-    else state = day >= today ? 'due' : 'late';
+    else state = pastDue(day) ? 'late' : 'due';
     const batches = touching.map((s) => [s.batchId, s.status, s.code ?? ''].join(' ').trim());
     return { day, state, batches };
   });

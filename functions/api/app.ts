@@ -5,7 +5,10 @@ import { HttpError } from './http-error.js';
 import { batchRoutes } from './routes/batches.js';
 import { calendarRoutes } from './routes/calendars.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { experimentRoutes } from './routes/experiments.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { manageRoutes } from './routes/manage.js';
 import { marketRoutes } from './routes/markets.js';
 import { statusRoutes } from './routes/status.js';
 import { valuesRoutes } from './routes/values.js';
@@ -24,6 +27,9 @@ export function createApp(): Hono<ApiEnv> {
   marketRoutes(app);
   batchRoutes(app);
   healthRoutes(app);
+  incidentRoutes(app);
+  manageRoutes(app);
+  experimentRoutes(app);
   app.notFound((c) =>
     c.json(
       new HttpError(404, 'NOT_FOUND', `no endpoint ${c.req.method} ${new URL(c.req.url).pathname}`, {

@@ -5,13 +5,19 @@ import { completeThrough, mergeRanges } from '../../core/api/coverage.js';
 import { isoInstant } from '../../core/api/params.js';
 import { parsePolicy } from '../../core/quality/policy.js';
 import type { ApiDeps } from './deps.js';
+import type { SlaStateView } from './sla-states.js';
 
 /**
  * A dataset as GET /v1/datasets shows it: the registry entry, what the ledger says about its dates (coverage,
  * complete-through day), its last batch and last load. Sections other concerns add to (the monitor's SLA state)
  * go beside these.
  */
-export async function datasetSummary(deps: ApiDeps, entry: CatalogEntry, calendars: CalendarCache) {
+export async function datasetSummary(
+  deps: ApiDeps,
+  entry: CatalogEntry,
+  calendars: CalendarCache,
+  sla: SlaStateView | null = null,
+) {
   const ranges = await loadedRanges(deps.pool, entry.dataset, null);
   const merged = mergeRanges(ranges);
   const calendar = await calendarOf(deps.pool, entry.calendar);
@@ -33,6 +39,7 @@ export async function datasetSummary(deps: ApiDeps, entry: CatalogEntry, calenda
     completeThrough: completeThrough(days, ranges),
     lastBatch: last === undefined ? null : batchBrief(last),
     lastLoaded: lastLoaded === undefined ? null : batchBrief(lastLoaded),
+    sla,
     createdAt: isoInstant(entry.createdAt),
     updatedAt: isoInstant(entry.updatedAt),
   };

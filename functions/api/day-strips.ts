@@ -1,7 +1,9 @@
 import type { CatalogEntry } from '../../adapters/warehouse/catalog.js';
 import { calendarOf } from '../../adapters/warehouse/catalog.js';
 import { firstLoadedDay, spansSince } from '../../adapters/warehouse/load-history.js';
+import { showSla } from '../../adapters/warehouse/sla-store.js';
 import { type DayCell, dayStates, recentDays } from '../../core/api/coverage.js';
+import { dayOutcome } from '../../core/sla.js';
 import type { CalendarCache } from './dataset-summary.js';
 import type { ApiDeps } from './deps.js';
 
@@ -27,7 +29,11 @@ export async function dayStrip(
   const days = recentDays(calendar === null ? null : await calendars.days(calendar), today, STRIP_DAYS);
   const spans = days.length === 0 ? [] : await spansSince(deps.pool, entry.dataset, days[0] as string);
   const since = await firstLoadedDay(deps.pool, entry.dataset);
-  return { dataset: entry.dataset, calendar, today, cells: dayStates(days, spans, today, since) };
+  // Late is the SLA's word (the monitor's dayOutcome): a day not in is late once its due time has passed.
+  const { effective } = await showSla(deps.pool, entry.dataset);
+  const now = deps.now();
+  const pastDue = (day: string) => dayOutcome(effective, day, false, now) !== 'pending';
+  return { dataset: entry.dataset, calendar, today, cells: dayStates(days, spans, today, since, pastDue) };
 }
 
 /** The calendar day in a time zone (trading days are local days). */

@@ -1,11 +1,12 @@
 import type { Pool } from '../../adapters/warehouse/pool.js';
 import type { FunctionConfig } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
+import type { ApiCloud } from './cloud.js';
 
 /** The part of the function configuration the API reads (core/config.ts). */
 export type ApiSettings = Pick<
   FunctionConfig,
-  'apiPageBytes' | 'apiMaxInstruments' | 'apiMaxScanRows' | 'apiTimezone'
+  'apiPageBytes' | 'apiMaxInstruments' | 'apiMaxScanRows' | 'apiTimezone' | 'monitorIntervalMinutes'
 >;
 
 /**
@@ -18,6 +19,8 @@ export interface ApiDeps {
   logger: Logger;
   requestId: string;
   now: () => Date;
+  /** OSS links and re-drives, with the invocation's credentials (functions/api/cloud.ts). */
+  cloud: ApiCloud;
 }
 
 /** The caller, once its token checked out. */

@@ -3,6 +3,7 @@ import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
+import { createApiCloud } from './cloud.js';
 import type { ApiDeps } from './deps.js';
 
 // Module scope: one instance serves one request at a time (FC 3.0 built-in runtimes) and keeps these between
@@ -25,12 +26,21 @@ export async function apiDeps(context: FcContext): Promise<ApiDeps> {
     context: { fn: 'api' },
   });
   pool ??= createPool({ url: await databaseUrl(apiDatabase(config), context, logger), connectionLimit: 2 });
+  const requestLogger = logger.child({ requestId: context.requestId });
   return {
     config,
     pool,
-    logger: logger.child({ requestId: context.requestId }),
+    logger: requestLogger,
     requestId: context.requestId,
     now: () => new Date(),
+    cloud: createApiCloud({
+      config,
+      pool,
+      logger: requestLogger,
+      credentials: context.credentials,
+      region: context.region,
+      accountId: context.accountId,
+    }),
   };
 }
 

@@ -1,23 +1,11 @@
 import { openIncidents } from '../../adapters/warehouse/incident-queries.js';
-import {
-  calendarLastDay,
-  calendarWindow,
-  lastLoadedDay,
-  latestUnloaded,
-  loadedCalendars,
-  loadedCovering,
-} from '../../adapters/warehouse/monitor-facts.js';
+import { calendarLastDay, latestUnloaded, loadedCalendars } from '../../adapters/warehouse/monitor-facts.js';
 import { type WatchedDataset, watchedDatasets } from '../../adapters/warehouse/sla-store.js';
 import { incidentKey } from '../../core/incidents.js';
-import { deadlines, dueDays, todayIn } from '../../core/sla.js';
-import { addDays } from '../../core/zoned-time.js';
 import { checkCalendarCoverage, noCalendarFinding } from './calendar-check.js';
-import { RUN_LIMITS } from './deps.js';
+import { calendarFor, judgeFreshness } from './freshness-judge.js';
 import { type FreshnessFacts, freshnessFinding } from './freshness-message.js';
 import type { RunContext } from './run-context.js';
-
-/** Calendar days fetched per frequency: enough for LOOKBACK due days and the next day of the last period. */
-const WINDOW_DAYS = { day: 30, week: 80, month: 240 } as const;
 
 /**
  * Freshness by the trading calendar (docs/monitor.md): for every watched dataset, each of its last due trading
@@ -43,8 +31,7 @@ export async function checkFreshness(run: RunContext): Promise<void> {
       });
       continue;
     }
-    const calendar =
-      watched.sla.calendar ?? watched.registryCalendar ?? (calendars.length === 1 ? calendars[0] : undefined);
+    const calendar = calendarFor(watched, calendars);
     const last = calendar === undefined ? null : await calendarLastDay(pool, calendar);
     await run.evaluate(
       {
@@ -71,39 +58,16 @@ export async function checkFreshness(run: RunContext): Promise<void> {
 async function checkDataset(run: RunContext, watched: WatchedDataset, calendar: string, openDays: string[]) {
   const { pool } = run.deps;
   const { sla } = watched;
-  const today = todayIn(sla, run.now);
-  const days = await calendarWindow(
-    pool,
-    calendar,
-    addDays(today, -WINDOW_DAYS[sla.frequency]),
-    addDays(today, 40),
-  );
-  const due = [
-    ...new Set([...dueDays(days, sla.frequency, today).slice(-RUN_LIMITS.lookbackDays), ...openDays]),
-  ].sort();
-  if (due.length === 0) return;
-  const covering = await loadedCovering(pool, sla.dataset, due[0] as string, due.at(-1) as string);
+  const judged = await judgeFreshness(pool, watched, calendar, run.now, openDays);
   const facts: Omit<FreshnessFacts, 'day' | 'batch' | 'unloaded'> = {
     sla,
     calendar,
-    lastLoaded: await lastLoadedDay(pool, sla.dataset),
+    lastLoaded: judged.lastLoaded,
     bucket: run.deps.config.ossBucket,
     region: run.deps.config.ossRegion,
     ingestFunction: run.deps.config.ingestFunction,
   };
-  for (const day of due) {
-    const batch = covering.find((b) => b.start <= day && day <= b.end);
-    const d = deadlines(sla, day);
-    const now = run.now.getTime();
-    const outcome = batch
-      ? 'ok'
-      : now < d.due.getTime()
-        ? 'pending'
-        : now < d.warn.getTime()
-          ? 'late'
-          : now < d.error.getTime()
-            ? 'warn'
-            : 'error';
+  for (const { day, outcome, batch, ...d } of judged.days) {
     const figures = {
       calendar,
       due: d.due.toISOString(),

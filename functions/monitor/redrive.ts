@@ -1,3 +1,4 @@
+import type { ObjectStore } from '../../adapters/object-store/store.js';
 import { Ledger } from '../../adapters/warehouse/ledger.js';
 import {
   claimRedrive,
@@ -24,6 +25,12 @@ export interface RedriveCandidate {
   /** what the ledger says (absent for a lost event: the ledger never saw the batch) */
   ledger?: { status: string; attempts: number; errorCode: string | null; errorDetail: string | null };
 }
+
+/** What one re-drive touches: the monitor's deps, or the HTTP API's (POST /v1/batches/{id}/redrive). */
+export type RedriveDeps = Pick<MonitorDeps, 'pool' | 'functions' | 'logger' | 'region' | 'accountId'> & {
+  config: Pick<MonitorDeps['config'], 'ossBucket' | 'ingestFunction'>;
+  store: Pick<ObjectStore, 'head'>;
+};
 
 export type RedriveOutcome =
   | { outcome: 'invoked'; invocationId: string }
@@ -101,7 +108,7 @@ export async function redriveStuck(run: RunContext): Promise<void> {
  * the manifest is still there, and invoke ingest asynchronously with an OSS-shaped event for it.
  */
 export async function redriveOne(
-  deps: MonitorDeps,
+  deps: RedriveDeps,
   c: RedriveCandidate,
   attempt: number,
   runId: number | null,

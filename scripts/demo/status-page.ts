@@ -45,6 +45,21 @@ export async function statusPageStep(
       html.includes('Fix the rows listed under findings'),
     rejected.map((b) => `${b.batch_id} ${b.error_code}`),
   );
+  const [ranked] = await pool.query<RowDataPacket[]>(
+    "SELECT run_id FROM run_summaries WHERE ic IS NOT NULL AND lifecycle_stage = 'active' ORDER BY ic DESC LIMIT 10",
+  );
+  const runs = await fetch(`${url}/v1/runs?order_by=ic&limit=1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const top = ((await runs.json()) as { runs?: { runId: string; ic: number }[] }).runs?.[0];
+  say(`GET /v1/runs?order_by=ic&limit=1 → ${runs.status}: run ${top?.runId} IC ${top?.ic}`);
+  checks.check(
+    'the runs leaderboard on the status page and GET /v1/runs?order_by=ic show the demo run',
+    ranked.length > 0 &&
+      ranked.every((r) => html.includes(`data-run="${r.run_id}"`)) &&
+      top?.runId === ranked[0]?.run_id,
+    { ranked: ranked.map((r) => r.run_id), top },
+  );
   const values = await fetch(`${url}/v1/datasets/cn_daily/values?fields=close&limit=3`, {
     headers: { authorization: `Bearer ${token}` },
   });

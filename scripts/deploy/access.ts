@@ -232,15 +232,37 @@ export const IDENTITIES: readonly Identity[] = [
   },
   {
     file: 'fc-api-role',
-    what: 'role of the HTTP api function (s.yaml role: API_ROLE): MySQL only, with its own account',
+    what: 'role of the HTTP api function (s.yaml role: API_ROLE): its own MySQL account, artifact links, re-drives (admin)',
     trustedService: 'fc.aliyuncs.com',
     grants: [
       readSecret('functions/api/wiring.ts', 'API_MYSQL_PASSWORD_SECRET', '{apiSecret}'),
       {
-        usedBy: 'functions/api: presigned links to run artifacts, signed with the role’s STS credentials',
-        pending: 'the experiments API (issue 12): links to artifacts/* that OSS authorises as the signer',
+        // A presigned URL carries the signer's authority: whoever follows the link reads as this role.
+        usedBy:
+          'functions/api/routes/experiments.ts: presigned GET links to run artifacts (ali-oss signatureUrl)',
         actions: ['oss:GetObject'],
         resources: [OSS('artifacts/')],
+        evidence: {
+          file: 'functions/api/cloud.ts',
+          contains: "signer.signatureUrl(key, { expires: seconds, method: 'GET' })",
+        },
+      },
+      {
+        usedBy:
+          'functions/api/routes/manage.ts → functions/monitor/redrive.ts: HEAD the manifest before a re-drive',
+        actions: ['oss:GetObject'],
+        resources: [OSS('incoming/')],
+        evidence: { file: 'functions/monitor/redrive.ts', contains: 'deps.store.head(c.manifestKey)' },
+      },
+      {
+        usedBy:
+          'functions/api/routes/manage.ts → adapters/function-client/fc3.ts: invoke ingest asynchronously',
+        actions: ['fc:InvokeFunction'],
+        resources: fn('{ingest}'),
+        evidence: {
+          file: 'functions/api/routes/manage.ts',
+          contains: 'await redriveOne(c.env.cloud.redrive',
+        },
       },
       WRITE_LOGS,
     ],

@@ -7,6 +7,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createOssClient } from '../../adapters/object-store/client.js';
 import { TokenStore } from '../../adapters/warehouse/api-tokens.js';
 import type { Scope } from '../../core/api/token.js';
+import type { ManualClock } from '../../local/fc/clock.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import type { Batch } from '../ingest/batch-builder.js';
 import { createTestDatabase, type TestDatabase } from '../support/mysql.js';
@@ -35,7 +36,12 @@ export interface ApiEnvironment {
   close(): Promise<void>;
 }
 
-export async function startApi(label: string, env: Record<string, string> = {}): Promise<ApiEnvironment> {
+/** `clock`: a ManualClock keeps the monitor's timer from firing on its own (a test that writes monitor runs). */
+export async function startApi(
+  label: string,
+  env: Record<string, string> = {},
+  options: { clock?: ManualClock } = {},
+): Promise<ApiEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), `api-${label}-`));
   const db = await createTestDatabase(`api_${label}`);
   const verbose = process.env.API_TEST_LOG === '1';
@@ -45,6 +51,7 @@ export async function startApi(label: string, env: Record<string, string> = {}):
     env: { LOG_LEVEL: verbose ? 'debug' : 'warn', LEASE_SECONDS: '30', ...env },
     retryDelaysMs: [200, 400, 800],
     log: (line, fn) => (verbose ? process.stderr.write(`[${fn}] ${line}\n`) : undefined),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const base = stack.fc.httpUrl('qlib-api');
   if (base === undefined) throw new Error('the s.yaml has no HTTP trigger for qlib-api');
@@ -113,4 +120,12 @@ export function weekdaysUpTo(today: string, count: number): string[] {
     if (day.getUTCDay() !== 0 && day.getUTCDay() !== 6) out.push(day.toISOString().slice(0, 10));
   }
   return out.reverse();
+}
+
+/**
+ * makeBatch's `patch` for batches dated up to today: made now. The builder's fixed createdAt (2026-01-01) puts
+ * every later day past ingest's future horizon (DATE_IN_FUTURE) once the machine's clock is past it.
+ */
+export function madeNow(manifest: { createdAt: string }): void {
+  manifest.createdAt = new Date().toISOString();
 }

@@ -130,7 +130,7 @@ describe('the api with its own role, KMS secret and MySQL account', () => {
     expect(used?.last_used_at ?? null).not.toBeNull();
   });
 
-  it('writes what admins change: a dataset’s settings and a market, each with its admin_changes row', async () => {
+  it('writes what admins change: a dataset’s settings, a market and an SLA, each with its admin_changes row', async () => {
     const admin = (await new TokenStore(db.pool).create('ops', ['admin'], null)).token;
     const patch = await call('/v1/datasets/acct_x', admin, {
       method: 'PATCH',
@@ -150,6 +150,12 @@ describe('the api with its own role, KMS secret and MySQL account', () => {
       body: 'SH600001\t2024-01-01\t2099-12-31\n',
     });
     expect(replaced.status, await replaced.clone().text()).toBe(200);
+    const sla = await call('/v1/datasets/acct_x/sla', admin, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ due: '16:30', warnAfter: '17:30', errorAfter: '19:00' }),
+    });
+    expect(sla.status, await sla.clone().text()).toBe(200);
     const changes = await db.pool.query<RowDataPacket[]>(
       'SELECT subject_kind, subject, setting FROM admin_changes ORDER BY id',
     );
@@ -157,6 +163,7 @@ describe('the api with its own role, KMS secret and MySQL account', () => {
       { subject_kind: 'dataset', subject: 'acct_x', setting: 'contract' },
       { subject_kind: 'market', subject: 'acct_m', setting: 'members' },
       { subject_kind: 'market', subject: 'acct_m', setting: 'members' },
+      { subject_kind: 'dataset', subject: 'acct_x', setting: 'sla' },
     ]);
     const [members] = await db.pool.query<RowDataPacket[]>(
       "SELECT instrument FROM market_members WHERE market = 'acct_m'",

@@ -9,6 +9,7 @@ import { CalendarCache, datasetSummary } from '../dataset-summary.js';
 import type { ApiEnv } from '../deps.js';
 import { badParameters, HttpError } from '../http-error.js';
 import { jsonBody } from '../request-body.js';
+import { slaStates } from '../sla-states.js';
 import { changeView } from './change-view.js';
 import { registeredDataset } from './lookup.js';
 
@@ -20,14 +21,18 @@ export function datasetRoutes(app: Hono<ApiEnv>): void {
     const checked = checkQuery(NO_PARAMS, c.req.query(), []);
     if (!checked.ok) throw badParameters(checked.problems);
     const cache = new CalendarCache(c.env);
+    const states = await slaStates(c.env);
     const datasets = [];
-    for (const entry of await catalog(c.env.pool)) datasets.push(await datasetSummary(c.env, entry, cache));
+    for (const entry of await catalog(c.env.pool)) {
+      datasets.push(await datasetSummary(c.env, entry, cache, states.get(entry.dataset) ?? null));
+    }
     return c.json({ datasets });
   });
 
   app.get('/v1/datasets/:dataset', requireScope('read:data', 'read:status'), async (c) => {
     const entry = await registeredDataset(c.env, c.req.param('dataset'));
-    return c.json(await datasetSummary(c.env, entry, new CalendarCache(c.env)));
+    const sla = (await slaStates(c.env)).get(entry.dataset) ?? null;
+    return c.json(await datasetSummary(c.env, entry, new CalendarCache(c.env), sla));
   });
 
   app.get('/v1/datasets/:dataset/changes', requireScope('read:status'), async (c) => {

@@ -38,6 +38,10 @@ td.wrap { white-space: normal; min-width: 260px; } code { font-size: .85rem; }
 .days { font-size: .9rem; margin: 2px 0; } .days b { font-weight: 600; }
 .quarantine { background: #fff; border-left: 4px solid var(--quarantined); padding: 8px 12px; margin: 10px 0; }
 .quarantine ul { margin: 4px 0 0; padding-left: 20px; }
+.incident { background: #fff; border-left: 4px solid var(--late); padding: 8px 12px; margin: 10px 0; overflow-wrap: anywhere; }
+.incident.sev-error { border-left-color: var(--quarantined); } .incident .summary { font-weight: 600; }
+.incident ul { margin: 4px 0 0; padding-left: 20px; } .incident ul.todo { color: #0d47a1; }
+.sla-warn, .sla-late { color: #e65100; } .sla-error { color: var(--quarantined); } .sla-on_time { color: var(--ok); }
 form { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 16px; max-width: 520px; }
 input[type=password] { width: 100%; box-sizing: border-box; padding: 8px; font: inherit; margin: 6px 0 10px; }
 button { font: inherit; padding: 6px 14px; } .error { color: var(--quarantined); }

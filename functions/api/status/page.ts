@@ -5,14 +5,17 @@ import { CalendarCache, datasetSummary } from '../dataset-summary.js';
 import { dayStrip } from '../day-strips.js';
 import type { ApiDeps, Caller } from '../deps.js';
 import { rejectionOf } from '../routes/batches.js';
+import { slaStates } from '../sla-states.js';
 import { esc, layout } from './html.js';
+import { incidentsSection } from './incidents-section.js';
+import { leaderboardSection } from './leaderboard-section.js';
 import { legend, STATE_LABELS, stripSvg } from './strip-svg.js';
 
 /**
  * The status page (GET /): is today's data in? Per active dataset a strip of its last 60 trading days, then
  * the recent batches with their outcome, rows and duration, then the quarantined batches with their reason and
- * the fix. Server-rendered HTML and inline SVG, no script. Each concern is one section: the monitor's
- * incidents and the experiments leaderboard slot in as sections of their own.
+ * the fix. Server-rendered HTML and inline SVG, no script. Each concern is one section: the monitor's open
+ * incidents come first, the experiments' runs leaderboard last.
  */
 export async function statusPage(deps: ApiDeps, caller: Caller): Promise<string> {
   const sections: string[] = [];
@@ -24,22 +27,34 @@ export async function statusPage(deps: ApiDeps, caller: Caller): Promise<string>
   return layout('qlib-cloud-sync status', [header, ...sections].join('\n'));
 }
 
-/** The page's sections, in order; a concern that lands later (incidents, the leaderboard) adds its own here. */
-const SECTIONS: ((deps: ApiDeps) => Promise<string>)[] = [datasetsSection, batchesSection, quarantineSection];
+/** The page's sections, in order. */
+const SECTIONS: ((deps: ApiDeps) => Promise<string>)[] = [
+  incidentsSection,
+  datasetsSection,
+  batchesSection,
+  quarantineSection,
+  leaderboardSection,
+];
 
 async function datasetsSection(deps: ApiDeps): Promise<string> {
   const cache = new CalendarCache(deps);
   const entries = await catalog(deps.pool);
   const active = entries.filter((e) => e.retiredAt === null && e.kind === 'factors');
+  const states = await slaStates(deps);
   const parts: string[] = [];
   for (const entry of active) {
     const strip = await dayStrip(deps, entry, cache);
     const summary = await datasetSummary(deps, entry, cache);
     const last = summary.lastBatch;
+    const sla = states.get(entry.dataset);
+    const slaLine =
+      sla === undefined
+        ? ''
+        : ` · SLA <b class="sla sla-${esc(sla.state)}" data-sla="${esc(sla.state)}">${esc(sla.state.replace('_', ' '))}</b> (due ${esc(sla.sla.due)}, warn ${esc(sla.sla.warnAfter)}, error ${esc(sla.sla.errorAfter)} ${esc(sla.sla.timeZone)})`;
     parts.push(`<section class="dataset" id="dataset-${esc(entry.dataset)}" data-dataset="${esc(entry.dataset)}">
 <h3>${esc(entry.dataset)}</h3>
 <div class="meta">complete through <b>${esc(summary.completeThrough ?? '—')}</b> · contract ${esc(entry.contract)} ·
-calendar ${esc(strip.calendar ?? 'none (weekdays shown)')} · last batch ${last === null ? '—' : `<code>${esc(last.batchId)}</code> <span class="s-${esc(last.status)}">${esc(last.status)}</span>`}</div>
+calendar ${esc(strip.calendar ?? 'none (weekdays shown)')}${slaLine} · last batch ${last === null ? '—' : `<code>${esc(last.batchId)}</code> <span class="s-${esc(last.status)}">${esc(last.status)}</span>`}</div>
 ${stripSvg(entry.dataset, strip.cells)}
 <div class="meta">${esc(strip.cells[0]?.day ?? '')} … ${esc(strip.cells.at(-1)?.day ?? '')} (today ${esc(strip.today)})</div>
 ${dayLists(strip.cells)}
