@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from '../core/logger.js';
 import type { CliIO } from './cli-io.js';
 import { doctorCommand } from './commands/doctor.js';
+import { pullCommand } from './commands/pull.js';
 import { pushCommand } from './commands/push.js';
 import { pushRunsCommand } from './commands/push-runs.js';
 import { resumeCommand } from './commands/resume.js';
@@ -59,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     statusCommand,
     doctorCommand,
     resumeCommand,
+    pullCommand,
   ]) {
     program.addCommand(
       make(io, setExit)

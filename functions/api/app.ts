@@ -8,6 +8,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { marketRoutes } from './routes/markets.js';
 import { statusRoutes } from './routes/status.js';
+import { updatesRoutes } from './routes/updates.js';
 import { valuesRoutes } from './routes/values.js';
 
 /**
@@ -20,6 +21,7 @@ export function createApp(): Hono<ApiEnv> {
   statusRoutes(app);
   datasetRoutes(app);
   valuesRoutes(app);
+  updatesRoutes(app);
   calendarRoutes(app);
   marketRoutes(app);
   batchRoutes(app);

@@ -1,0 +1,375 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ColumnSpec, CsvRowWriter } from '../../core/csv/index.js';
+import { runCliCaptured } from '../agent/agent-harness.js';
+import { type ApiEnvironment, startApi } from '../api/api-harness.js';
+import { businessDays, makeBatch } from '../ingest/batch-builder.js';
+import { float32Bits, type ProviderView, readProvider } from './provider-reader.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const COLUMNS: ColumnSpec[] = [
+  { name: 'KMID', type: 'float32' },
+  { name: 'Roc5', type: 'float32' },
+  { name: 'VOL', type: 'float32' },
+  { name: 'big', type: 'float64' },
+];
+/** `n` instrument codes: SH600000… and, last, SZ000001 (two exchanges, upper-case as qlib writes them). */
+const codesOf = (n: number) =>
+  Array.from({ length: n }, (_, i) => (i === n - 1 ? 'SZ000001' : `SH6${String(i).padStart(5, '0')}`));
+const CODES = codesOf(8);
+const DAYS = businessDays('2025-03-03', 14);
+
+/** Who has a row on which day: SH600005 starts on day 3, SH600006 stops after day 6. */
+const hasRow = (d: number, i: number) => !(i === 5 && d < 3) && !(i === 6 && d > 6);
+
+/** A value per (day, instrument, column, version); a NULL now and then, never a whole row of them. */
+function value(d: number, i: number, c: number, version: number): number | null {
+  if ((d + i + c) % 11 === 0) return null;
+  return ((d * 7919 + i * 104729 + c * 31 + version * 17) % 100_003) / 997 - 50 + version / 3;
+}
+
+type Data = Map<string, Map<string, (number | null)[]>>;
+
+/** Rows of days [from, to) into `data` at `version` (instruments in `only` at `version`, the rest at 1). */
+function rowsInto(
+  data: Data,
+  from: number,
+  to: number,
+  version: number,
+  only?: number[],
+  codes = CODES,
+): void {
+  for (let d = from; d < to; d++) {
+    const day = new Map<string, (number | null)[]>();
+    codes.forEach((code, i) => {
+      if (!hasRow(d, i)) return;
+      const v = only === undefined || only.includes(i) ? version : 1;
+      day.set(
+        code,
+        COLUMNS.map((_, c) => value(d, i, c, v)),
+      );
+    });
+    data.set(DAYS[d] as string, day);
+  }
+}
+
+function batchOf(dataset: string, data: Data, from: number, to: number) {
+  const writer = new CsvRowWriter({ kind: 'factors', columns: COLUMNS });
+  writer.header();
+  let rows = 0;
+  for (let d = from; d < to; d++) {
+    for (const [code, values] of data.get(DAYS[d] as string) ?? []) {
+      writer.row(
+        DAYS[d] as string,
+        code,
+        Float64Array.from(values, (v) => v ?? Number.NaN),
+      );
+      rows++;
+    }
+  }
+  return makeBatch({
+    dataset,
+    columns: COLUMNS,
+    csv: writer.take().toString('latin1'),
+    rowCount: rows,
+    dateRange: { start: DAYS[from] as string, end: DAYS[to - 1] as string },
+  });
+}
+
+/** What a correct provider directory holds for `data`, in the reader's terms (float32 bits, NaN left out). */
+function expectedView(data: Data, codes = CODES): ProviderView {
+  const days = [...data.keys()].sort();
+  const view: ProviderView = { days, instruments: {}, values: {} };
+  for (const code of codes) {
+    const valued = days.filter((d) =>
+      data
+        .get(d)
+        ?.get(code)
+        ?.some((v) => v !== null),
+    );
+    if (valued.length === 0) continue;
+    view.instruments[code] = [valued[0] as string, valued.at(-1) as string];
+    COLUMNS.forEach((column, c) => {
+      const series: Record<string, number> = {};
+      for (const d of days) {
+        const v = data.get(d)?.get(code)?.[c];
+        if (v !== null && v !== undefined) series[d] = float32Bits(v);
+      }
+      view.values[`${code.toLowerCase()}/${column.name.toLowerCase()}.day.bin`] = series;
+    });
+  }
+  return view;
+}
+
+/** One dataset, its loaded history (mirrored in `data`) and a provider directory of its own: tests share nothing. */
+interface Scenario {
+  dataset: string;
+  codes: string[];
+  /** Rows of days [from, to) at `version` for the instruments at indices `only` (the rest at version 1). */
+  rows(from: number, to: number, version: number, only?: number[]): void;
+  data: Data;
+  dir: string;
+  load(from: number, to: number): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: the tests walk the --json document with expect()
+  pull(to?: string, ...more: string[]): Promise<{ code: number; stdout: string; stderr: string; doc: any }>;
+  expected(): ProviderView;
+}
+
+describe('qlib-sync pull', () => {
+  let api: ApiEnvironment;
+  let token: string;
+  let work: string;
+  const env = () => ({ QLIB_SYNC_API_URL: api.base, QLIB_SYNC_API_TOKEN: token });
+
+  /** A dataset of `instruments` with days [0, 10) loaded and pulled once into its directory. */
+  async function scenario(name: string, instruments = 8): Promise<Scenario> {
+    const codes = codesOf(instruments);
+    const dataset = `pulled_${name}`;
+    const data: Data = new Map();
+    const dir = join(work, name, 'qlib_cloud');
+    const s: Scenario = {
+      dataset,
+      codes,
+      rows: (from, to, version, only) => rowsInto(data, from, to, version, only, codes),
+      data,
+      dir,
+      load: async (from, to) => {
+        const outcome = await api.push(batchOf(dataset, data, from, to));
+        expect(outcome.status).toBe('loaded');
+      },
+      pull: async (to = dir, ...more) => {
+        const run = await runCliCaptured(['pull', '--dataset', dataset, '--to', to, '--json', ...more], {
+          env: env(),
+          home: work,
+        });
+        const last = run.stdout.trim().split('\n').at(-1) as string;
+        return { ...run, doc: last === '' ? null : JSON.parse(last) };
+      },
+      expected: () => expectedView(data, codes),
+    };
+    s.rows(0, 10, 1);
+    await s.load(0, 10);
+    const first = await s.pull();
+    expect(first.code, first.stderr).toBe(0);
+    return s;
+  }
+
+  beforeAll(async () => {
+    api = await startApi('pull');
+    token = await api.token(['read:data'], 'trainer');
+    work = mkdtempSync(join(tmpdir(), 'pull-test-'));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('writes a provider directory whose values equal the loaded ones bit for bit', async () => {
+    const s = await scenario('full');
+    const view = readProvider(s.dir);
+    expect(view).toEqual(s.expected());
+    expect(view.days).toEqual(DAYS.slice(0, 10));
+    expect(Object.keys(view.values)).toContain('sh600005/kmid.day.bin');
+    expect(view.instruments.SH600005).toEqual([DAYS[3], DAYS[9]]);
+    expect(view.instruments.SH600006).toEqual([DAYS[0], DAYS[6]]);
+    const [ledger] = await api.query(`SELECT batch_id FROM batches WHERE dataset = ? AND status = 'loaded'`, [
+      s.dataset,
+    ]);
+    expect(readFileSync(join(s.dir, '.qlib-sync-snapshot'), 'utf8').trim()).toBe(ledger?.batch_id);
+    expect((await s.pull()).doc).toMatchObject({ mode: 'up-to-date' });
+  });
+
+  it('appends exactly the next day and leaves the old prefix of each file byte-identical', async () => {
+    const s = await scenario('append');
+    const before = fileBytes(s.dir);
+    s.rows(10, 11, 1);
+    await s.load(10, 11);
+    const run = await s.pull();
+    expect(run.code, run.stderr).toBe(0);
+    const withValues = CODES.filter((c) => s.data.get(DAYS[10] as string)?.has(c)).length;
+    expect(withValues).toBe(CODES.length - 1);
+    expect(run.doc).toMatchObject({
+      mode: 'incremental',
+      days: { appended: 1 },
+      bytesWritten: withValues * COLUMNS.length * 4,
+    });
+    expect(run.doc.instruments).toMatchObject({ appended: withValues, linked: 1, rewritten: 0 });
+    const after = fileBytes(s.dir);
+    for (const [file, bytes] of before) {
+      expect(after.get(file)?.subarray(0, bytes.length).equals(bytes), file).toBe(true);
+      const grew = (after.get(file)?.length ?? 0) - bytes.length;
+      expect(grew, file).toBe(file.startsWith('sh600006/') ? 0 : 4);
+    }
+    expect(readProvider(s.dir)).toEqual(s.expected());
+  });
+
+  it('rewrites only the restated range of the instruments whose values changed', async () => {
+    const s = await scenario('restate');
+    const before = fileBytes(s.dir);
+    // Days 4-5 again: SH600002 with new values, SH600003 loses one value, SH600004 its row of day 5.
+    s.rows(4, 6, 2, [2]);
+    (s.data.get(DAYS[4] as string)?.get('SH600003') as (number | null)[])[1] = null;
+    s.data.get(DAYS[5] as string)?.delete('SH600004');
+    await s.load(4, 6);
+    const run = await s.pull();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.doc).toMatchObject({ mode: 'incremental', restated: [{ start: DAYS[4], end: DAYS[5] }] });
+    expect(run.doc.instruments).toMatchObject({
+      rewritten: 3,
+      appended: 0,
+      new: 0,
+      linked: CODES.length - 3,
+    });
+    const affected = /^(sh600002\/|sh600003\/roc5|sh600004\/)/;
+    const after = fileBytes(s.dir);
+    for (const [file, bytes] of before) {
+      const now = after.get(file) as Buffer;
+      expect(now.length, file).toBe(bytes.length);
+      const changed = [...Array(bytes.length / 4).keys()].filter(
+        (k) => !now.subarray(4 * k, 4 * k + 4).equals(bytes.subarray(4 * k, 4 * k + 4)),
+      );
+      // Element 0 is the start index; element k is calendar day start + k - 1.
+      const start = bytes.readFloatLE(0);
+      const days = changed.map((k) => DAYS[start + k - 1]);
+      if (affected.test(file)) {
+        if (/kmid|roc5/.test(file)) expect(changed.length, file).toBeGreaterThan(0);
+        expect(
+          days.every((d) => d === DAYS[4] || d === DAYS[5]),
+          file,
+        ).toBe(true);
+      } else expect(changed, file).toEqual([]);
+    }
+    expect(readProvider(s.dir)).toEqual(s.expected());
+  });
+
+  it('--verify passes on a good copy and names the file whose byte was flipped', async () => {
+    const s = await scenario('verify');
+    const good = await s.pull(s.dir, '--verify');
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.doc).toMatchObject({ ok: true, differ: [] });
+    const victim = join(s.dir, 'features', 'sh600003', 'roc5.day.bin');
+    const flipped = readFileSync(victim);
+    flipped[9] = (flipped[9] as number) ^ 0x01;
+    writeFileSync(victim, flipped);
+    const bad = await s.pull(s.dir, '--verify');
+    expect(bad.code).toBe(4);
+    expect(bad.doc.differ.map((d: { file: string }) => d.file)).toEqual(['features/sh600003/roc5.day.bin']);
+  });
+
+  it('a pull killed with SIGKILL at random points leaves one consistent snapshot; the next run completes', {
+    timeout: 300_000,
+  }, async () => {
+    const s = await scenario('kill', 150);
+    const old = s.expected();
+    const baseline = join(work, 'kill', 'baseline');
+    cpSync(s.dir, baseline, { recursive: true, verbatimSymlinks: true });
+    // The next pull appends a day and rewrites a restated range.
+    s.rows(10, 11, 1);
+    await s.load(10, 11);
+    s.rows(1, 3, 3, [0, 7, 42]);
+    await s.load(1, 3);
+    let fresh = s.expected();
+    // How long the pull's own work takes in a child process here (from its first progress line, after the
+    // process has started and the first page came in, to its exit): the kills land inside that time.
+    const timed = join(work, 'kill', 'timed');
+    cpSync(baseline, timed, { recursive: true, verbatimSymlinks: true });
+    const whole = await collect(child(s.dataset, timed, env()));
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(readProvider(timed)).toEqual(fresh);
+    const killWindow = (whole.endedAt - (whole.firstLineAt ?? whole.endedAt)) * 1.2;
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const target = join(work, 'kill', `round-${round}`);
+      cpSync(baseline, target, { recursive: true, verbatimSymlinks: true });
+      const proc = child(s.dataset, target, env());
+      const done = collect(proc);
+      await firstLine(proc);
+      await new Promise((r) => setTimeout(r, Math.random() * killWindow));
+      proc.kill('SIGKILL');
+      const killed = await done;
+      const seen = readProvider(target);
+      expect([old, fresh], `round ${round}`).toContainEqual(seen);
+      outcomes.push(
+        killed.code === 0
+          ? 'finished'
+          : seen.days.length === old.days.length
+            ? `old:${grown(baseline, target)}`
+            : 'new',
+      );
+      // The cloud moves on before the next run (day 10 restated): what a killed run appended must not survive.
+      s.rows(10, 11, 10 + round);
+      await s.load(10, 11);
+      fresh = s.expected();
+      const rerun = await s.pull(target);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(readProvider(target)).toEqual(fresh);
+      expect((await s.pull(target, '--verify')).doc).toMatchObject({ ok: true, differ: [] });
+    }
+    if (process.env.PULL_TEST_LOG === '1') process.stderr.write(`kill rounds: ${outcomes.join(' ')}\n`);
+  });
+});
+
+function child(dataset: string, to: string, env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'agent/cli.ts'), 'pull', '--dataset', dataset, '--to', to],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+}
+
+interface Collected {
+  code: number | null;
+  stderr: string;
+  firstLineAt: number | null;
+  endedAt: number;
+}
+
+function collect(proc: ChildProcess): Promise<Collected> {
+  let stderr = '';
+  let firstLineAt: number | null = null;
+  proc.stderr?.on('data', (chunk) => {
+    firstLineAt ??= Date.now();
+    stderr += chunk;
+  });
+  proc.stdout?.resume();
+  return new Promise((r) =>
+    proc.on('close', (code) => r({ code, stderr, firstLineAt, endedAt: Date.now() })),
+  );
+}
+
+/** The child's first line on stderr (its first progress report), or its exit. */
+function firstLine(proc: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    proc.stderr?.once('data', () => r());
+    proc.once('close', () => r());
+  });
+}
+
+/** How many committed feature files a killed pull appended to (bytes past the calendar). */
+function grown(baseline: string, target: string): number {
+  const before = fileBytes(baseline);
+  const after = fileBytes(target);
+  const g = [...before].filter(([f, b]) => (after.get(f)?.length ?? 0) > b.length);
+  if (process.env.PULL_TEST_LOG === '1')
+    process.stderr.write(
+      `grown ${g
+        .map(([f]) => f)
+        .slice(0, 8)
+        .join(' ')}\n`,
+    );
+  return g.length;
+}
+
+/** Every feature file's bytes, by `<symbol>/<file>`. */
+function fileBytes(dir: string): Map<string, Buffer> {
+  const view = readProvider(dir);
+  return new Map(Object.keys(view.values).map((f) => [f, readFileSync(join(dir, 'features', f))]));
+}
