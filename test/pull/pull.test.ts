@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +106,10 @@ function expectedView(data: Data, codes = CODES): ProviderView {
   return view;
 }
 
+/** A CLI run and its --json document. */
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk the --json document with expect()
+type CliDoc = { code: number; stdout: string; stderr: string; doc: any };
+
 /** One dataset, its loaded history (mirrored in `data`) and a provider directory of its own: tests share nothing. */
 interface Scenario {
   dataset: string;
@@ -113,8 +119,9 @@ interface Scenario {
   data: Data;
   dir: string;
   load(from: number, to: number): Promise<void>;
-  // biome-ignore lint/suspicious/noExplicitAny: the tests walk the --json document with expect()
-  pull(to?: string, ...more: string[]): Promise<{ code: number; stdout: string; stderr: string; doc: any }>;
+  pull(to?: string, ...more: string[]): Promise<CliDoc>;
+  /** `qlib-sync <args> --json` with the API's env and `env` over it; the JSON document when there is one. */
+  run(args: string[], env?: Record<string, string>): Promise<CliDoc>;
   expected(): ProviderView;
 }
 
@@ -140,10 +147,12 @@ describe('qlib-sync pull', () => {
         const outcome = await api.push(batchOf(dataset, data, from, to));
         expect(outcome.status).toBe('loaded');
       },
-      pull: async (to = dir, ...more) => {
-        const run = await runCliCaptured(['pull', '--dataset', dataset, '--to', to, '--json', ...more], {
-          env: env(),
+      pull: (to = dir, ...more) => s.run(['pull', '--dataset', dataset, '--to', to, ...more]),
+      run: async (args, extra = {}) => {
+        const run = await runCliCaptured([...args, '--json'], {
+          env: { ...env(), ...extra },
           home: work,
+          sleep: async () => {},
         });
         const last = run.stdout.trim().split('\n').at(-1) as string;
         return { ...run, doc: last === '' ? null : JSON.parse(last) };
@@ -244,6 +253,96 @@ describe('qlib-sync pull', () => {
       } else expect(changed, file).toEqual([]);
     }
     expect(readProvider(s.dir)).toEqual(s.expected());
+  });
+
+  it('retries 503s and dropped connections through to the same files', async () => {
+    const s = await scenario('retry');
+    let n = 0;
+    const target = new URL(api.base);
+    const flaky = createServer((req, res) => {
+      n += 1;
+      if (n % 3 === 1) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"UNAVAILABLE","message":"try again shortly"}}');
+        return;
+      }
+      if (n % 3 === 2) {
+        req.socket.destroy();
+        return;
+      }
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+      const to = join(work, 'retry', 'through-proxy');
+      const run = await s.run(['pull', '--dataset', s.dataset, '--to', to], { QLIB_SYNC_API_URL: url });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('"msg":"retrying"');
+      expect(readProvider(to)).toEqual(s.expected());
+      const once = await s.run(
+        ['pull', '--dataset', s.dataset, '--to', join(work, 'retry', 'once'), '--retries', '1'],
+        {
+          QLIB_SYNC_API_URL: url,
+        },
+      );
+      expect(once.code).toBe(5);
+    } finally {
+      flaky.close();
+    }
+  });
+
+  it('--market pulls the members only and writes the market file as the API serves it', async () => {
+    const s = await scenario('market');
+    const admin = await api.token(['admin'], 'market-admin');
+    const text = `SH600001\t2025-03-03\t2025-03-07\nSH600001\t2025-03-10\t2025-03-14\nSZ000001\t2025-03-03\t2025-03-14\n`;
+    const put = await api.call('/v1/markets/pull_test', admin, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: text,
+    });
+    expect(put.status).toBeLessThan(300);
+    const to = join(work, 'market', 'members');
+    const run = await s.pull(to, '--market', 'pull_test', '--fields', 'kmid,ROC5');
+    expect(run.code, run.stderr).toBe(0);
+    const view = readProvider(to);
+    expect(Object.keys(view.instruments)).toEqual(['SH600001', 'SZ000001']);
+    expect(Object.keys(view.values).sort()).toEqual([
+      'sh600001/kmid.day.bin',
+      'sh600001/roc5.day.bin',
+      'sz000001/kmid.day.bin',
+      'sz000001/roc5.day.bin',
+    ]);
+    const all = s.expected();
+    for (const file of Object.keys(view.values)) expect(view.values[file], file).toEqual(all.values[file]);
+    expect(readFileSync(join(to, 'instruments', 'pull_test.txt'), 'utf8')).toBe(
+      await (await api.call('/v1/markets/pull_test?format=txt', token)).text(),
+    );
+  });
+
+  it('refuses a bad token, a missing API URL, an unknown field and a directory another tool wrote', async () => {
+    const s = await scenario('refusals');
+    const pull = ['pull', '--dataset', s.dataset, '--to', join(work, 'refusals', 'x')];
+    expect((await s.run(pull, { QLIB_SYNC_API_TOKEN: 'qct_000000000000_nope' })).code).toBe(3);
+    expect((await s.run(pull, { QLIB_SYNC_API_URL: '' })).code).toBe(3);
+    const unknown = await s.run([...pull, '--fields', 'KMID,nope']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.doc.error.message).toContain('nope');
+    const foreign = join(work, 'refusals', 'foreign');
+    mkdirSync(join(foreign, 'features'), { recursive: true });
+    const refused = await s.run(['pull', '--dataset', s.dataset, '--to', foreign]);
+    expect(refused.code).toBe(3);
+    expect(refused.doc.error.code).toBe('PULL_DIR_FOREIGN');
+    expect(
+      (await s.run(['pull', '--dataset', 'no_such_dataset', '--to', join(work, 'refusals', 'y')])).code,
+    ).toBe(3);
   });
 
   it('--verify passes on a good copy and names the file whose byte was flipped', async () => {
