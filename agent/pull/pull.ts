@@ -82,7 +82,10 @@ export async function pull(
       committed.state.market === options.market;
     const why = whyFull(committed?.state ?? null, sameShape, upd);
     const summary = emptySummary(options, upd.snapshot.batchId, committed?.state.snapshot.batchId ?? null);
-    if (why === null && committed?.state.snapshot.batchId === upd.snapshot.batchId) {
+    const oldDays = why === null && committed !== null ? readDays(committed.gen.path) : [];
+    // Up to date: the same snapshot and the same days (a calendar corrected without a new factor batch is news).
+    const sameDays = oldDays.length === newDays.length && oldDays.every((d, i) => d === newDays[i]);
+    if (why === null && sameDays && committed?.state.snapshot.batchId === upd.snapshot.batchId) {
       return {
         ...summary,
         mode: 'up-to-date',
@@ -91,7 +94,7 @@ export async function pull(
         ...received(api),
       };
     }
-    const oldDays = why === null && committed !== null ? readDays(committed.gen.path) : [];
+
     const cal = planCalendars(oldDays, newDays, why === null ? upd.changed : null);
     const gen = provider.begin();
     const ctx = {
