@@ -40,7 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   };
   const program = new Command('qlib-sync')
     .description(
-      'push qlib data (provider directories, CSV/Parquet exports, calendars, experiment results) to Alibaba Cloud OSS',
+      'push qlib data (provider directories, CSV/Parquet exports, calendars, experiment results) to Alibaba Cloud OSS; pull factors back as a qlib provider directory',
     )
     .version(agentVersion())
     .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')

@@ -10,7 +10,7 @@ import { type PullSummary, pull } from '../pull/pull.js';
 import { logPullProgress, ttyPullProgress } from '../pull/pull-progress.js';
 import { verifyPull } from '../pull/verify.js';
 import { loggerFor } from '../wiring.js';
-import { list } from './option-parsers.js';
+import { list, positiveInt } from './option-parsers.js';
 
 const HELP = `
 Writes the cloud's factors as a qlib provider directory (calendars/day.txt,
@@ -63,7 +63,7 @@ export function pullCommand(io: CliIO, setExit: (code: number) => void): Command
     )
     .option('--api <url>', 'the HTTP API (default QLIB_SYNC_API_URL)')
     .option('--token-file <file>', 'a file holding the API token (default QLIB_SYNC_API_TOKEN)')
-    .option('--retries <n>', 'attempts per request on transient failures', Number, 5)
+    .option('--retries <n>', 'attempts per request on transient failures', positiveInt, 5)
     .addHelpText('after', HELP)
     .action(async (flags: PullFlags, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions;
@@ -71,7 +71,7 @@ export function pullCommand(io: CliIO, setExit: (code: number) => void): Command
       const logger = loggerFor(io);
       const api = apiClient({
         ...endpoint(io, flags),
-        retry: { attempts: Math.max(1, flags.retries), baseMs: 500, maxMs: 10_000 },
+        retry: { attempts: flags.retries, baseMs: 500, maxMs: 10_000 },
         ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
         onRetry: (error, attempt, delayMs) => logger.warn('retrying', { code: error.code, attempt, delayMs }),
       });

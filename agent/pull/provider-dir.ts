@@ -30,6 +30,8 @@ export const PullStateSchema = z.object({
   dataset: z.string(),
   snapshot: z.object({ batchId: z.string(), loadedAt: z.string() }),
   fields: z.array(z.string()),
+  /** Pulled without --fields: every column of the dataset, new ones included. */
+  everyColumn: z.boolean().default(false),
   start: z.string().nullable(),
   market: z.string().nullable(),
   days: z.number().int(),

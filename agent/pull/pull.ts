@@ -71,7 +71,12 @@ export async function pull(
     );
     if (upd.snapshot === null)
       throw new TerminalError('PULL_EMPTY', `dataset ${options.dataset} has no loaded batch yet`);
-    const fields = resolveFields(options.fields ?? committed?.state.fields ?? null, upd.columns);
+    // Without --fields a pull keeps what the directory holds: every column (new ones join), or the list given once.
+    const everyColumn = options.fields === null && (committed === null || committed.state.everyColumn);
+    const fields = resolveFields(
+      everyColumn ? null : (options.fields ?? committed?.state.fields ?? null),
+      upd.columns,
+    );
     const members = options.market === null ? null : await marketMembers(api, options.market);
     const newDays = upd.days.filter((d) => options.start === null || d >= options.start);
     const sameShape =
@@ -167,6 +172,7 @@ export async function pull(
       dataset: options.dataset,
       snapshot: upd.snapshot,
       fields: [...fields],
+      everyColumn,
       start: options.start,
       market: options.market,
       days: newDays.length,
