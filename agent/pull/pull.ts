@@ -49,6 +49,19 @@ export interface PullSummary {
   seconds: number;
 }
 
+/** What one pull starts from: the committed generation, the cloud's answer, and what to write. */
+interface PullPlan {
+  committed: ReturnType<ProviderDir['current']>;
+  upd: Updates & { snapshot: NonNullable<Updates['snapshot']> };
+  fields: string[];
+  everyColumn: boolean;
+  members: Set<string> | null;
+  newDays: string[];
+  oldDays: string[];
+  /** Why this pull rewrites everything, or null: incremental. */
+  why: string | null;
+}
+
 /**
  * `qlib-sync pull` (docs/pull.md): bring DIR to the dataset's latest snapshot through the HTTP API, writing a
  * new generation beside the committed one (only what changed; the rest hard-linked) and committing it with one
@@ -63,143 +76,190 @@ export async function pull(
   const provider = ProviderDir.open(options.dir);
   const unlock = provider.lock();
   try {
-    const committed = provider.current();
-    const since = committed?.state.dataset === options.dataset ? committed.state.snapshot.batchId : null;
-    const query = since === null ? '' : `?since=${encodeURIComponent(since)}`;
-    const { body: upd } = await api.json<Updates>(
-      `/v1/datasets/${encodeURIComponent(options.dataset)}/updates${query}`,
-    );
-    if (upd.snapshot === null)
-      throw new TerminalError('PULL_EMPTY', `dataset ${options.dataset} has no loaded batch yet`);
-    // Without --fields a pull keeps what the directory holds: every column (new ones join), or the list given once.
-    const everyColumn = options.fields === null && (committed === null || committed.state.everyColumn);
-    const fields = resolveFields(
-      everyColumn ? null : (options.fields ?? committed?.state.fields ?? null),
-      upd.columns,
-    );
-    const members = options.market === null ? null : await marketMembers(api, options.market);
-    const newDays = upd.days.filter((d) => options.start === null || d >= options.start);
-    const sameShape =
-      committed !== null &&
-      committed.state.dataset === options.dataset &&
-      committed.state.fields.join(',') === fields.join(',') &&
-      committed.state.start === options.start &&
-      committed.state.market === options.market;
-    const why = whyFull(committed?.state ?? null, sameShape, upd);
+    const plan = await planPull(api, provider, options);
+    const { committed, upd, newDays, oldDays, why } = plan;
     const summary = emptySummary(options, upd.snapshot.batchId, committed?.state.snapshot.batchId ?? null);
-    const oldDays = why === null && committed !== null ? readDays(committed.gen.path) : [];
+    const finish = (more: Partial<PullSummary>): PullSummary => ({
+      ...summary,
+      ...more,
+      seconds: (Date.now() - began) / 1000,
+      bytesReceived: api.received.bytes,
+      requests: api.received.requests,
+    });
     // Up to date: the same snapshot and the same days (a calendar corrected without a new factor batch is news).
     const sameDays = oldDays.length === newDays.length && oldDays.every((d, i) => d === newDays[i]);
     if (why === null && sameDays && committed?.state.snapshot.batchId === upd.snapshot.batchId) {
-      return {
-        ...summary,
-        mode: 'up-to-date',
-        why: 'the directory holds the latest snapshot',
-        seconds: (Date.now() - began) / 1000,
-        ...received(api),
-      };
+      return finish({ mode: 'up-to-date', why: 'the directory holds the latest snapshot' });
     }
-
     const cal = planCalendars(oldDays, newDays, why === null ? upd.changed : null);
     const gen = provider.begin();
-    const ctx = {
-      fields,
-      cal,
-      oldFeatures: committed === null ? null : join(committed.gen.path, 'features'),
-      newFeatures: join(gen.path, 'features'),
-    };
-    // A full pull writes every file anew; an incremental one starts from the committed files.
-    const old =
-      why === null && committed !== null
-        ? readSpans(committed.gen.path, oldDays)
-        : new Map<string, OldSpan>();
-    const scope: FetchScope = {
-      dataset: options.dataset,
-      fields,
-      snapshot: upd.snapshot,
-      dayIndex: new Map(newDays.map((d, i) => [d, i])),
-    };
     const tally: FetchTally = { rows: 0, offCalendar: 0 };
-    const wanted = new Set(
-      (upd.instruments ?? []).map((s) => s.instrument).filter((c) => members === null || members.has(c)),
-    );
-    const codes = new Set([...wanted, ...(why === null ? old.keys() : [])]);
-    const spans = new Map<string, OldSpan>();
-    let placed = 0;
-    const place = (code: string, rows: InstrumentRows | undefined) => {
-      if (members !== null && !members.has(code)) return;
-      const p = placeInstrument(ctx, code, rows, old.get(code));
-      if (p.span !== null) spans.set(code, p.span);
-      summary.instruments[p.how] += 1;
-      summary.files.written += p.files.written;
-      summary.files.appended += p.files.appended;
-      summary.files.linked += p.files.linked;
-      summary.bytesWritten += p.bytes;
-      progress.update(++placed, codes.size, api.received.bytes);
-    };
-    const tick = () => progress.update(placed, codes.size, api.received.bytes);
-    if (newDays.length > 0) {
-      if (why !== null) {
-        for (const group of groupsOf([...wanted], newDays.length, fields.length, options.groupBytes)) {
-          const rows = new Map<string, InstrumentRows>();
-          const range = { start: newDays[0] as string, end: newDays.at(-1) as string, instruments: group };
-          await fetchRange(api, scope, range, rows, tally, tick);
-          for (const code of group) place(code, rows.get(code));
-        }
-      } else {
-        const rows = new Map<string, InstrumentRows>();
-        const lists = members === null ? [null] : chunks([...wanted], 1000);
-        for (const range of cal.fetch)
-          for (const instruments of lists)
-            await fetchRange(api, scope, { ...range, instruments }, rows, tally, tick);
-        const fresh = [...wanted].filter((c) => !old.has(c) && !rows.has(c));
-        for (const group of groupsOf(fresh, newDays.length, fields.length, options.groupBytes)) {
-          const range = { start: newDays[0] as string, end: newDays.at(-1) as string, instruments: group };
-          await fetchRange(api, scope, range, rows, tally, tick);
-        }
-        for (const code of new Set([...codes, ...rows.keys()])) place(code, rows.get(code));
-      }
-    }
+    const spans = await fillGeneration(api, plan, { cal, gen: gen.path, tally, summary, progress, options });
     progress.done();
-    writeNew(join(gen.path, 'calendars', 'day.txt'), Buffer.from(newDays.map((d) => `${d}\n`).join('')));
-    writeNew(join(gen.path, 'instruments', 'all.txt'), Buffer.from(instrumentsText(spans, newDays)));
-    if (options.market !== null) {
-      const text = await api.text(`/v1/markets/${encodeURIComponent(options.market)}?format=txt`);
-      writeNew(join(gen.path, 'instruments', `${options.market.toLowerCase()}.txt`), Buffer.from(text));
-    }
-    const state: PullState = {
+    await writeIndexes(api, gen.path, spans, newDays, options.market);
+    provider.commit(gen, {
       format: 1,
       dataset: options.dataset,
       snapshot: upd.snapshot,
-      fields: [...fields],
-      everyColumn,
+      fields: plan.fields,
+      everyColumn: plan.everyColumn,
       start: options.start,
       market: options.market,
       days: newDays.length,
       pulledAt: new Date().toISOString(),
-    };
-    provider.commit(gen, state);
-    return {
-      ...summary,
+    });
+    const lastOld = oldDays.at(-1);
+    return finish({
       mode: why === null ? 'incremental' : 'full',
-      why: why ?? `${(upd.batches ?? []).length} batch(es) loaded since ${since}`,
+      why: why ?? `${(upd.batches ?? []).length} batch(es) loaded since ${committed?.state.snapshot.batchId}`,
       days: {
         total: newDays.length,
         appended: cal.appendOnly ? newDays.length - oldDays.length : 0,
         calendarChangedAt: cal.changedAt,
       },
       restated:
-        why === null
-          ? (upd.changed ?? []).filter((r) => oldDays.length > 0 && r.start <= (oldDays.at(-1) as string))
-          : [],
+        why === null ? (upd.changed ?? []).filter((r) => lastOld !== undefined && r.start <= lastOld) : [],
       rows: tally.rows,
       offCalendarRows: tally.offCalendar,
-      seconds: (Date.now() - began) / 1000,
-      ...received(api),
-    };
+    });
   } finally {
     progress.done();
     unlock();
+  }
+}
+
+/** Ask the API what changed since the committed snapshot and decide between a full and an incremental pull. */
+async function planPull(api: ApiSource, provider: ProviderDir, options: PullOptions): Promise<PullPlan> {
+  const committed = provider.current();
+  const since = committed?.state.dataset === options.dataset ? committed.state.snapshot.batchId : null;
+  const query = since === null ? '' : `?since=${encodeURIComponent(since)}`;
+  const { body: upd } = await api.json<Updates>(
+    `/v1/datasets/${encodeURIComponent(options.dataset)}/updates${query}`,
+  );
+  const snapshot = upd.snapshot;
+  if (snapshot === null)
+    throw new TerminalError('PULL_EMPTY', `dataset ${options.dataset} has no loaded batch yet`);
+  // Without --fields a pull keeps what the directory holds: every column (new ones join), or the list given once.
+  const everyColumn = options.fields === null && (committed === null || committed.state.everyColumn);
+  const fields = resolveFields(
+    everyColumn ? null : (options.fields ?? committed?.state.fields ?? null),
+    upd.columns,
+  );
+  const members = options.market === null ? null : await marketMembers(api, options.market);
+  const sameShape =
+    committed !== null &&
+    committed.state.dataset === options.dataset &&
+    committed.state.fields.join(',') === fields.join(',') &&
+    committed.state.start === options.start &&
+    committed.state.market === options.market;
+  const why = whyFull(committed?.state ?? null, sameShape, upd);
+  return {
+    committed,
+    upd: { ...upd, snapshot },
+    fields,
+    everyColumn,
+    members,
+    newDays: upd.days.filter((d) => options.start === null || d >= options.start),
+    oldDays: why === null && committed !== null ? readDays(committed.gen.path) : [],
+    why,
+  };
+}
+
+interface FillContext {
+  cal: ReturnType<typeof planCalendars>;
+  gen: string;
+  tally: FetchTally;
+  summary: PullSummary;
+  progress: PullProgress;
+  options: PullOptions;
+}
+
+/**
+ * Fetch what the plan needs and place every instrument's files into the new generation: a full pull reads every
+ * instrument in groups (bounded memory); an incremental one reads the changed date ranges, then the whole history
+ * of instruments new to the directory (a market's new member). The instruments' new spans.
+ */
+async function fillGeneration(api: ApiSource, plan: PullPlan, f: FillContext): Promise<Map<string, OldSpan>> {
+  const { committed, fields, members, newDays, oldDays, why } = plan;
+  const ctx = {
+    fields,
+    cal: f.cal,
+    oldFeatures: committed === null ? null : join(committed.gen.path, 'features'),
+    newFeatures: join(f.gen, 'features'),
+  };
+  // A full pull writes every file anew; an incremental one starts from the committed files.
+  const old =
+    why === null && committed !== null ? readSpans(committed.gen.path, oldDays) : new Map<string, OldSpan>();
+  const scope: FetchScope = {
+    dataset: plan.upd.dataset,
+    fields,
+    snapshot: plan.upd.snapshot,
+    dayIndex: new Map(newDays.map((d, i) => [d, i])),
+  };
+  const wanted = plan.upd.instruments
+    .map((s) => s.instrument)
+    .filter((c) => members === null || members.has(c));
+  const total = new Set([...wanted, ...old.keys()]).size;
+  const spans = new Map<string, OldSpan>();
+  let placed = 0;
+  const tick = () => f.progress.update(placed, total, api.received.bytes);
+  const place = (code: string, rows: InstrumentRows | undefined) => {
+    if (members !== null && !members.has(code)) return;
+    const p = placeInstrument(ctx, code, rows, old.get(code));
+    if (p.span !== null) spans.set(code, p.span);
+    tallyPlacement(f.summary, p);
+    placed += 1;
+    tick();
+  };
+  const whole = (instruments: string[]) => ({
+    start: newDays[0] as string,
+    end: newDays.at(-1) as string,
+    instruments,
+  });
+  if (newDays.length === 0) return spans;
+  if (why !== null) {
+    for (const group of groupsOf(wanted, newDays.length, fields.length, f.options.groupBytes)) {
+      const rows = new Map<string, InstrumentRows>();
+      await fetchRange(api, scope, whole(group), rows, f.tally, tick);
+      for (const code of group) place(code, rows.get(code));
+    }
+    return spans;
+  }
+  const rows = new Map<string, InstrumentRows>();
+  const lists = members === null ? [null] : chunks(wanted, 1000);
+  for (const range of f.cal.fetch) {
+    for (const instruments of lists)
+      await fetchRange(api, scope, { ...range, instruments }, rows, f.tally, tick);
+  }
+  const fresh = wanted.filter((c) => !old.has(c) && !rows.has(c));
+  for (const group of groupsOf(fresh, newDays.length, fields.length, f.options.groupBytes)) {
+    await fetchRange(api, scope, whole(group), rows, f.tally, tick);
+  }
+  for (const code of new Set([...wanted, ...old.keys(), ...rows.keys()])) place(code, rows.get(code));
+  return spans;
+}
+
+function tallyPlacement(summary: PullSummary, p: Placement): void {
+  summary.instruments[p.how] += 1;
+  summary.files.written += p.files.written;
+  summary.files.appended += p.files.appended;
+  summary.files.linked += p.files.linked;
+  summary.bytesWritten += p.bytes;
+}
+
+/** calendars/day.txt, instruments/all.txt and, with --market, the market's file as the API serves it. */
+async function writeIndexes(
+  api: ApiSource,
+  gen: string,
+  spans: Map<string, OldSpan>,
+  days: readonly string[],
+  market: string | null,
+): Promise<void> {
+  writeNew(join(gen, 'calendars', 'day.txt'), Buffer.from(days.map((d) => `${d}\n`).join('')));
+  writeNew(join(gen, 'instruments', 'all.txt'), Buffer.from(instrumentsText(spans, days)));
+  if (market !== null) {
+    const text = await api.text(`/v1/markets/${encodeURIComponent(market)}?format=txt`);
+    writeNew(join(gen, 'instruments', `${market.toLowerCase()}.txt`), Buffer.from(text));
   }
 }
 
@@ -292,8 +352,4 @@ function emptySummary(options: PullOptions, snapshot: string, previous: string |
     offCalendarRows: 0,
     seconds: 0,
   };
-}
-
-function received(api: ApiSource) {
-  return { bytesReceived: api.received.bytes, requests: api.received.requests };
 }
