@@ -37,49 +37,73 @@ export async function verifyPull(api: ApiSource, dir: string, onPage: () => void
     .split('\n')
     .map((l) => l.split('\t')[0] ?? '')
     .filter((c) => c !== '');
-  const rows = new Map<string, InstrumentRows>();
   const scope = {
     dataset: state.dataset,
     fields: state.fields,
     snapshot: state.snapshot,
     dayIndex: new Map(days.map((d, i) => [d, i])),
   };
-  const tally = { rows: 0, offCalendar: 0 };
-  if (days.length > 0) {
-    const range = {
-      start: days[0] as string,
-      end: days.at(-1) as string,
-      instruments: state.market === null ? null : codes,
-    };
-    await fetchRange(api, scope, range, rows, tally, onPage);
+  // The instruments the directory has, and (without --market) every one the cloud has: a missing one is a finding.
+  if (state.market === null) {
+    const { body } = await api.json<{ instruments: { instrument: string }[] }>(
+      `/v1/datasets/${encodeURIComponent(state.dataset)}/updates`,
+    );
+    const known = new Set(codes);
+    codes.push(...body.instruments.map((i) => i.instrument).filter((c) => !known.has(c)));
   }
-  const expected = expectedFiles(rows, state.fields, days.length);
+  const tally = { rows: 0, offCalendar: 0 };
   const onDisk = listFeatures(join(gen.path, 'features'));
   const differ: VerifyReport['differ'] = [];
-  for (const file of new Set([...expected.keys(), ...onDisk])) {
-    const want = expected.get(file);
-    const disk = onDisk.has(file) ? readFileSync(join(gen.path, 'features', file)) : null;
-    const fine =
-      want !== undefined &&
-      disk !== null &&
-      (disk.equals(want.bytes) ||
-        (want.endsAtCalendarEnd && disk.subarray(0, want.bytes.length).equals(want.bytes)));
-    if (!fine)
-      differ.push({
-        file: `features/${file}`,
-        disk: disk === null ? null : sha256(disk),
-        cloud: want === undefined ? null : sha256(want.bytes),
-      });
+  let checked = 0;
+  // Group by group, so memory stays bounded whatever the directory's size.
+  const perInstrument = Math.max(1, days.length * (state.fields.length * 4 + 96));
+  const size = Math.max(1, Math.min(1000, Math.floor((256 * 1048576) / perInstrument)));
+  for (let i = 0; i < codes.length && days.length > 0; i += size) {
+    const group = codes.slice(i, i + size);
+    const rows = new Map<string, InstrumentRows>();
+    const range = { start: days[0] as string, end: days.at(-1) as string, instruments: group };
+    await fetchRange(api, scope, range, rows, tally, onPage);
+    const expected = expectedFiles(rows, state.fields, days.length);
+    const mine = group.flatMap((code) => state.fields.map((f) => `${featureDir(code)}/${featureFile(f)}`));
+    for (const file of new Set([...expected.keys(), ...mine.filter((f) => onDisk.has(f))])) {
+      const finding = compare(join(gen.path, 'features', file), expected.get(file));
+      if (finding !== null) differ.push({ file: `features/${file}`, ...finding });
+      onDisk.delete(file);
+    }
+    checked += expected.size;
   }
+  for (const file of onDisk)
+    differ.push({
+      file: `features/${file}`,
+      disk: sha256(readFileSync(join(gen.path, 'features', file))),
+      cloud: null,
+    });
   return {
     dataset: state.dataset,
     dir,
     snapshot: state.snapshot.batchId,
-    checked: expected.size,
+    checked,
     differ,
     bytesReceived: api.received.bytes,
     seconds: (Date.now() - began) / 1000,
   };
+}
+
+/** Null when the file on disk is what a pull writes (bytes past the calendar's end aside), else both digests. */
+function compare(path: string, want: { bytes: Buffer; endsAtCalendarEnd: boolean } | undefined) {
+  let disk: Buffer | null = null;
+  try {
+    disk = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const fine =
+    want !== undefined &&
+    disk !== null &&
+    (disk.equals(want.bytes) ||
+      (want.endsAtCalendarEnd && disk.subarray(0, want.bytes.length).equals(want.bytes)));
+  if (fine) return null;
+  return { disk: disk === null ? null : sha256(disk), cloud: want === undefined ? null : sha256(want.bytes) };
 }
 
 /** Every file a pull writes for these rows: `<dir>/<field>.day.bin` → its bytes. */

@@ -262,6 +262,13 @@ describe('qlib-sync pull', () => {
     const bad = await s.pull(s.dir, '--verify');
     expect(bad.code).toBe(4);
     expect(bad.doc.differ.map((d: { file: string }) => d.file)).toEqual(['features/sh600003/roc5.day.bin']);
+    rmSync(join(s.dir, 'features', 'sh600004', 'vol.day.bin'));
+    const missing = await s.pull(s.dir, '--verify');
+    expect(missing.code).toBe(4);
+    expect(missing.doc.differ).toContainEqual(
+      expect.objectContaining({ file: 'features/sh600004/vol.day.bin', disk: null }),
+    );
+    expect(missing.doc.differ).toHaveLength(2);
   });
 
   it('a pull killed with SIGKILL at random points leaves one consistent snapshot; the next run completes', {
