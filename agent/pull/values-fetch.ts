@@ -1,4 +1,4 @@
-import { TerminalError } from '../../core/errors.js';
+import { TransientError } from '../../core/errors.js';
 import type { ApiSource } from './api-client.js';
 
 /** The rows of one instrument: calendar index (of the new calendar) → one float32 per field. */
@@ -50,7 +50,8 @@ export async function fetchRange(
     const path: string = `/v1/datasets/${encodeURIComponent(scope.dataset)}/values?${query}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
     const { body } = await api.json<ValuesPage>(path);
     if (body.snapshot?.batchId !== scope.snapshot.batchId) {
-      throw new TerminalError(
+      // Two loads committed within one millisecond: passing, and the next pull pins the later one.
+      throw new TransientError(
         'PULL_SNAPSHOT_MOVED',
         `the API served snapshot ${body.snapshot?.batchId ?? 'none'} for as_of ${scope.snapshot.loadedAt}, not ${scope.snapshot.batchId}: run the pull again`,
       );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
 import type { ApiSource } from './api-client.js';
@@ -26,7 +26,8 @@ export interface VerifyReport {
  */
 export async function verifyPull(api: ApiSource, dir: string, onPage: () => void): Promise<VerifyReport> {
   const began = Date.now();
-  const committed = ProviderDir.open(dir).current();
+  // Nothing to verify is said before anything is created: --verify writes nothing.
+  const committed = existsSync(join(dir, '.qlib-sync', 'current')) ? ProviderDir.open(dir).current() : null;
   if (committed === null)
     throw new TerminalError('PULL_NOTHING', `${dir} holds no pulled snapshot to verify`);
   const { state, gen } = committed;
