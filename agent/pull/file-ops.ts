@@ -50,19 +50,6 @@ export function linkTrimmed(from: string, to: string, keep: number): void {
   linkSync(from, to);
 }
 
-/** The first `max` bytes of a file and its size. */
-export function readHead(path: string, max: number): { head: Buffer; size: number } {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(max, size));
-    readSync(fd, head, 0, head.length, 0);
-    return { head, size };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** fsync a directory: its new entries (files, links, renames) survive a crash. */
 export function fsyncDir(path: string): void {
   const fd = openSync(path, 'r');

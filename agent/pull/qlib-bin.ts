@@ -4,10 +4,6 @@
  * `features/<code_to_fname(code).lower()>/<field.lower()>.day.bin`
  * (https://github.com/microsoft/qlib/blob/main/qlib/data/storage/file_storage.py, scripts/dump_bin.py).
  */
-export interface BinContent {
-  start: number;
-  values: Float32Array;
-}
 
 /** The file's bytes: the start index, then the values (float32 LE on every platform). */
 export function encodeBin(start: number, values: Float32Array): Buffer {
@@ -22,20 +18,6 @@ export function encodeValues(values: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(4 * values.length);
   for (let i = 0; i < values.length; i++) out.writeFloatLE(values[i] as number, 4 * i);
   return out;
-}
-
-/** A file's start index and values; a trailing partial float (an interrupted write) is ignored. */
-export function decodeBin(bytes: Buffer): BinContent {
-  if (bytes.length < 4) return { start: 0, values: new Float32Array(0) };
-  const n = Math.floor(bytes.length / 4) - 1;
-  const values = new Float32Array(n);
-  for (let i = 0; i < n; i++) values[i] = bytes.readFloatLE(4 * (i + 1));
-  return { start: bytes.readFloatLE(0), values };
-}
-
-/** How many values of a file with `n` values starting at `start` lie inside a calendar of `days` days. */
-export function committedLength(start: number, n: number, days: number): number {
-  return Math.max(0, Math.min(n, days - start));
 }
 
 // qlib's code_to_fname (qlib/utils/__init__.py): names Windows reserves get a prefix.
