@@ -18,7 +18,7 @@ import { TokenStore } from '../adapters/warehouse/api-tokens.js';
 import { quoteId } from '../adapters/warehouse/pool.js';
 import { apiClient } from '../agent/pull/api-client.js';
 import { columnsOf, valueSpan } from '../agent/pull/columns.js';
-import { writeNew } from '../agent/pull/file-ops.js';
+import { PendingSyncs, writeNew } from '../agent/pull/file-ops.js';
 import { pull } from '../agent/pull/pull.js';
 import { SILENT_PULL } from '../agent/pull/pull-progress.js';
 import { encodeBin, featureDir, featureFile } from '../agent/pull/qlib-bin.js';
@@ -105,7 +105,7 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The baseline: one prepared SELECT of every row, then the same .bin files written the same way. */
+/** The baseline: one prepared SELECT of every row, then the same .bin files written the same way (fsynced together). */
 async function plainSelectToFiles(pool: Pool, dir: string): Promise<void> {
   const names = WIDE.columns.map((c) => c.name);
   const select = ['trade_date', 'instrument', ...names].map(quoteId).join(', ');
@@ -125,6 +125,7 @@ async function plainSelectToFiles(pool: Pool, dir: string): Promise<void> {
       Float32Array.from(names, (n) => (row[n] === null ? Number.NaN : Number(row[n]))),
     );
   }
+  const syncs = new PendingSyncs();
   for (const [code, mine] of byInstrument) {
     const columns = columnsOf(mine, names.length, dayIndex.size);
     const span = valueSpan(columns);
@@ -132,9 +133,10 @@ async function plainSelectToFiles(pool: Pool, dir: string): Promise<void> {
     mkdirSync(join(dir, 'features', featureDir(code)), { recursive: true });
     names.forEach((name, f) => {
       const bytes = encodeBin(span.start, (columns[f] as Float32Array).subarray(span.start, span.end + 1));
-      writeNew(join(dir, 'features', featureDir(code), featureFile(name)), bytes);
+      writeNew(join(dir, 'features', featureDir(code), featureFile(name)), bytes, syncs);
     });
   }
+  syncs.flush();
 }
 
 /** One more day of the fixture, through ingest. */

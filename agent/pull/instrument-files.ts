@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { columnsOf, valueSpan } from './columns.js';
-import { appendAt, linkTrimmed, writeNew } from './file-ops.js';
+import { appendAt, linkTrimmed, type PendingSyncs, writeNew } from './file-ops.js';
 import { encodeBin, encodeValues, featureDir, featureFile } from './qlib-bin.js';
 import type { InstrumentRows } from './values-fetch.js';
 
@@ -37,6 +37,8 @@ export interface PlaceContext {
   /** features/ of the committed generation, or null. */
   oldFeatures: string | null;
   newFeatures: string;
+  /** Every write is fsynced before the commit, together (file-ops.ts). */
+  syncs: PendingSyncs;
 }
 
 /**
@@ -61,7 +63,7 @@ export function placeInstrument(
     if (fetched === null) {
       mkdirSync(newDir);
       for (const f of ctx.fields)
-        linkTrimmed(join(oldDir, featureFile(f)), join(newDir, featureFile(f)), committedBytes);
+        linkTrimmed(join(oldDir, featureFile(f)), join(newDir, featureFile(f)), committedBytes, ctx.syncs);
       return {
         span: old,
         how: 'linked',
@@ -97,8 +99,8 @@ function appendDays(
     }
     const encoded = encodeValues(tail);
     const path = join(oldDir, featureFile(field));
-    appendAt(path, committedBytes, encoded);
-    linkTrimmed(path, join(newDir, featureFile(field)), committedBytes + encoded.length);
+    appendAt(path, committedBytes, encoded, ctx.syncs);
+    linkTrimmed(path, join(newDir, featureFile(field)), committedBytes + encoded.length, ctx.syncs);
     bytes += encoded.length;
   });
   const files = { written: 0, appended: ctx.fields.length, linked: 0 };
@@ -140,7 +142,7 @@ function rewrite(
     const before = oldPath === null ? null : committedPrefix(oldPath, committedBytes);
     const newPath = join(newDir, featureFile(field));
     if (oldPath !== null && before?.equals(encoded)) {
-      linkTrimmed(oldPath, newPath, committedBytes);
+      linkTrimmed(oldPath, newPath, committedBytes, ctx.syncs);
       placed.files.linked += 1;
     } else if (
       oldPath !== null &&
@@ -149,12 +151,12 @@ function rewrite(
       encoded.length > committedBytes &&
       encoded.subarray(0, committedBytes).equals(before)
     ) {
-      appendAt(oldPath, committedBytes, encoded.subarray(committedBytes));
-      linkTrimmed(oldPath, newPath, encoded.length);
+      appendAt(oldPath, committedBytes, encoded.subarray(committedBytes), ctx.syncs);
+      linkTrimmed(oldPath, newPath, encoded.length, ctx.syncs);
       placed.files.appended += 1;
       placed.bytes += encoded.length - committedBytes;
     } else {
-      writeNew(newPath, encoded);
+      writeNew(newPath, encoded, ctx.syncs);
       placed.files.written += 1;
       placed.bytes += encoded.length;
     }

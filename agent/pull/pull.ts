@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
 import type { ApiSource } from './api-client.js';
 import { type DateRange, planCalendars } from './calendars.js';
-import { writeNew } from './file-ops.js';
+import { PendingSyncs, writeNew } from './file-ops.js';
 import { type OldSpan, type Placement, placeInstrument } from './instrument-files.js';
 import { ProviderDir, type PullState } from './provider-dir.js';
 import type { PullProgress } from './pull-progress.js';
@@ -94,8 +94,18 @@ export async function pull(
     const cal = planCalendars(oldDays, newDays, why === null ? upd.changed : null);
     const gen = provider.begin();
     const tally: FetchTally = { rows: 0, offCalendar: 0 };
-    const spans = await fillGeneration(api, plan, { cal, gen: gen.path, tally, summary, progress, options });
+    const syncs = new PendingSyncs();
+    const spans = await fillGeneration(api, plan, {
+      cal,
+      gen: gen.path,
+      tally,
+      summary,
+      progress,
+      options,
+      syncs,
+    });
     progress.done();
+    syncs.flush();
     await writeIndexes(api, gen.path, spans, newDays, options.market);
     provider.commit(gen, {
       format: 1,
@@ -172,6 +182,7 @@ interface FillContext {
   summary: PullSummary;
   progress: PullProgress;
   options: PullOptions;
+  syncs: PendingSyncs;
 }
 
 /**
@@ -186,6 +197,7 @@ async function fillGeneration(api: ApiSource, plan: PullPlan, f: FillContext): P
     cal: f.cal,
     oldFeatures: committed === null ? null : join(committed.gen.path, 'features'),
     newFeatures: join(f.gen, 'features'),
+    syncs: f.syncs,
   };
   // A full pull writes every file anew; an incremental one starts from the committed files.
   const old =
