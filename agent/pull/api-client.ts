@@ -12,13 +12,15 @@ export interface ApiClientOptions {
   base: string;
   token: string;
   retry: RetryPolicy;
+  /** A request (answer read included) that takes longer is abandoned and retried; default 5 minutes. */
+  timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   onRetry?: (error: TransientError, attempt: number, delayMs: number) => void;
   fetch?: typeof fetch;
 }
 
 /**
- * The API over fetch with a bearer token: 5xx, 429 and connection failures are transient and retried with
+ * The API over fetch with a bearer token: 5xx, 429, connection failures and timeouts are transient and retried with
  * backoff (agent/retry.ts); 401/403 are the token's fault (API_AUTH), other 4xx the request's (API_REFUSED).
  */
 export function apiClient(options: ApiClientOptions): ApiSource {
@@ -31,7 +33,10 @@ export function apiClient(options: ApiClientOptions): ApiSource {
         let response: Response;
         let body: Buffer;
         try {
-          response = await doFetch(url, { headers: { authorization: `Bearer ${options.token}` } });
+          response = await doFetch(url, {
+            headers: { authorization: `Bearer ${options.token}` },
+            signal: AbortSignal.timeout(options.timeoutMs ?? 300_000),
+          });
           body = Buffer.from(await response.arrayBuffer());
         } catch (error) {
           throw new TransientError('API_UNREACHABLE', `the API did not answer ${path}: ${causeOf(error)}`, {
