@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvRowWriter } from '../../core/csv/index.js';
 import { runCliCaptured } from '../agent/agent-harness.js';
 import { type ApiEnvironment, startApi } from '../api/api-harness.js';
-import { type ProviderView, readProvider } from './provider-reader.js';
+import { makeBatch } from '../ingest/batch-builder.js';
+import { float32Bits, type ProviderView, readProvider } from './provider-reader.js';
 import { batchOf, CODES, COLUMNS, codesOf, DAYS, type Data, expectedView, rowsInto } from './pull-fixture.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -248,6 +250,45 @@ describe('qlib-sync pull', () => {
     expect(
       (await s.run(['pull', '--dataset', 'no_such_dataset', '--to', join(work, 'refusals', 'y')])).code,
     ).toBe(3);
+  });
+
+  it('--start writes the calendar from that day; a column the dataset gains joins a pull without --fields', async () => {
+    const s = await scenario('shape');
+    const late = join(work, 'shape', 'from-day-4');
+    const run = await s.pull(late, '--start', DAYS[4] as string);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readProvider(late)).toEqual(expectedView(s.data, CODES, DAYS.slice(4, 10)));
+    // Day 10 arrives with a new column: the directory pulled every column, so it gets the new one too.
+    const columns = [...COLUMNS, { name: 'NEW1', type: 'float32' as const }];
+    const writer = new CsvRowWriter({ kind: 'factors', columns });
+    writer.header();
+    s.rows(10, 11, 1);
+    for (const [code, values] of s.data.get(DAYS[10] as string) ?? []) {
+      writer.row(
+        DAYS[10] as string,
+        code,
+        Float64Array.from([...values, 0.5], (v) => v ?? Number.NaN),
+      );
+    }
+    const rows = s.data.get(DAYS[10] as string)?.size ?? 0;
+    const batch = makeBatch({
+      dataset: s.dataset,
+      columns,
+      csv: writer.take().toString('latin1'),
+      rowCount: rows,
+      dateRange: { start: DAYS[10] as string, end: DAYS[10] as string },
+    });
+    expect((await api.push(batch)).status).toBe('loaded');
+    const grown = await s.pull();
+    expect(grown.code, grown.stderr).toBe(0);
+    expect(grown.doc).toMatchObject({ mode: 'full', why: 'the fields, --start or --market changed' });
+    const view = readProvider(s.dir);
+    expect(view.values['sh600000/new1.day.bin']).toEqual({ [DAYS[10] as string]: float32Bits(0.5) });
+    const { values, ...rest } = s.expected();
+    expect({
+      ...view,
+      values: Object.fromEntries(Object.entries(view.values).filter(([f]) => !f.includes('new1'))),
+    }).toEqual({ ...rest, values });
   });
 
   it('--verify passes on a good copy and names the file whose byte was flipped', async () => {
