@@ -312,6 +312,50 @@ describe('qlib-sync pull', () => {
     expect(missing.doc.differ).toHaveLength(2);
   });
 
+  it('a reader during a pull sees every file whole: as the old snapshot has it, or as the new one', {
+    timeout: 300_000,
+  }, async () => {
+    const s = await scenario('readers', 150);
+    const before = fileBytes(s.dir);
+    const oldDays = readFileSync(join(s.dir, 'calendars', 'day.txt'), 'utf8');
+    s.rows(10, 11, 1);
+    await s.load(10, 11);
+    s.rows(1, 3, 3, [0, 7, 42]);
+    await s.load(1, 3);
+    const proc = child(s.dataset, s.dir, env());
+    const done = collect(proc);
+    let exited = false;
+    void done.then(() => {
+      exited = true;
+    });
+    const seen: string[] = [];
+    const reads = { old: 0, grown: 0, other: 0 };
+    const files = [...before.keys()];
+    // Read every file through DIR, again and again, while the pull runs; remember the bytes of each read.
+    while (!exited) {
+      for (const file of files) {
+        const bytes = readFileSync(join(s.dir, 'features', file));
+        const old = before.get(file) as Buffer;
+        if (bytes.equals(old)) reads.old += 1;
+        else if (bytes.length > old.length && bytes.subarray(0, old.length).equals(old)) reads.grown += 1;
+        else seen.push(`${file} ${bytes.toString('hex')}`);
+      }
+      seen.push(`day.txt ${readFileSync(join(s.dir, 'calendars', 'day.txt'), 'utf8')}`);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect((await done).code).toBe(0);
+    const after = fileBytes(s.dir);
+    const newDays = readFileSync(join(s.dir, 'calendars', 'day.txt'), 'utf8');
+    expect(readProvider(s.dir)).toEqual(s.expected());
+    // Anything not the old file (or the old file with days appended past its calendar) is the new file, whole.
+    for (const read of seen) {
+      const [file, content] = read.split(' ') as [string, string];
+      if (file === 'day.txt') expect([oldDays, newDays]).toContain(read.slice('day.txt '.length));
+      else expect(content, file).toBe(after.get(file)?.toString('hex'));
+    }
+    expect(reads.old + reads.grown + seen.length).toBeGreaterThan(files.length);
+  });
+
   it('a pull killed with SIGKILL at random points leaves one consistent snapshot; the next run completes', {
     timeout: 300_000,
   }, async () => {
