@@ -32,6 +32,10 @@ const CONFIG_CODES = new Set([
   // its pathStyle setting or the store's feature set, not the data.
   'OSS_REFUSED',
   'OSS_VHOST_DNS',
+  // pull: the API refused the token, or there is no such dataset or market.
+  'API_AUTH',
+  'API_NOT_FOUND',
+  'PULL_DIR_FOREIGN',
 ]);
 
 /** The one decision table from error class to exit code. */
@@ -41,7 +45,7 @@ export function exitCodeOf(error: unknown): number {
   if (isTransient(error)) return EXIT.unavailable;
   if (error instanceof PipelineError) {
     if (CONFIG_CODES.has(error.code) || error.code.startsWith('CREDENTIALS_')) return EXIT.config;
-    if (error.code === 'JOURNAL_LOCKED') return EXIT.busy;
+    if (error.code === 'JOURNAL_LOCKED' || error.code === 'PULL_LOCKED') return EXIT.busy;
     if (error.code === 'INGEST_OVERDUE') return EXIT.overdue;
     return EXIT.data;
   }
@@ -58,7 +62,7 @@ export function hintFor(code: number): string | undefined {
     case EXIT.data:
       return 'fix the input (or the rules) and push again; nothing broken was loaded';
     case EXIT.unavailable:
-      return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
+      return 'OSS (or, for pull, the API) could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it; a pull leaves its directory as it was: run it again';
     case EXIT.busy:
       return 'another qlib-sync is running; try again when it has finished';
     case EXIT.overdue:

@@ -3,6 +3,7 @@ import { describeError } from '../core/logger.js';
 import type { CliIO } from './cli-io.js';
 import { configsCommand } from './commands/configs.js';
 import { doctorCommand } from './commands/doctor.js';
+import { pullCommand } from './commands/pull.js';
 import { pushCommand } from './commands/push.js';
 import { pushRunsCommand } from './commands/push-runs.js';
 import { resumeCommand } from './commands/resume.js';
@@ -40,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   };
   const program = new Command('qlib-sync')
     .description(
-      'push qlib data (provider directories, CSV/Parquet exports, calendars, experiment results) to Alibaba Cloud OSS',
+      'push qlib data (provider directories, CSV/Parquet exports, calendars, experiment results) to Alibaba Cloud OSS; pull factors back as a qlib provider directory',
     )
     .version(agentVersion())
     .option('--config <file>', 'config file (default ~/.config/qlib-sync/config.json)')
@@ -61,6 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     doctorCommand,
     resumeCommand,
     configsCommand,
+    pullCommand,
   ]) {
     program.addCommand(
       make(io, setExit)

@@ -11,6 +11,7 @@ import { incidentRoutes } from './routes/incidents.js';
 import { manageRoutes } from './routes/manage.js';
 import { marketRoutes } from './routes/markets.js';
 import { statusRoutes } from './routes/status.js';
+import { updatesRoutes } from './routes/updates.js';
 import { valuesRoutes } from './routes/values.js';
 
 /**
@@ -23,6 +24,7 @@ export function createApp(): Hono<ApiEnv> {
   statusRoutes(app);
   datasetRoutes(app);
   valuesRoutes(app);
+  updatesRoutes(app);
   calendarRoutes(app);
   marketRoutes(app);
   batchRoutes(app);

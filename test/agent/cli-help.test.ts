@@ -10,7 +10,7 @@ function cli(dir: string, args: string[], env: Record<string, string> = {}): Pro
   return runCliCaptured(args, { env, home: dir });
 }
 
-const COMMANDS = ['push', 'watch', 'status', 'doctor', 'resume'];
+const COMMANDS = ['push', 'watch', 'status', 'doctor', 'resume', 'pull'];
 
 describe('the command line before any configuration', () => {
   let dir: string;
