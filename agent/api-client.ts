@@ -1,101 +1,137 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../core/config-reader.js';
-import { TerminalError, TransientError } from '../core/errors.js';
-import { UsageError } from './exit-codes.js';
+import { ConfigError, type Problem, TerminalError, TransientError } from '../core/errors.js';
+import { type RetryPolicy, withRetry } from './retry.js';
 
-/** Where the HTTP API is and the token to call it with (docs/agent.md, "Reading back"). */
+/** Where the HTTP API is and the token to call it with (docs/agent.md, "pull" and "configs"). */
 export interface ApiTarget {
-  baseUrl: string;
+  base: string;
   token: string;
 }
 
 /**
- * The API's address and token: flags over QLIB_SYNC_API_URL / QLIB_SYNC_API_TOKEN; a token file (--token-file,
- * QLIB_SYNC_API_TOKEN_FILE) keeps the token out of the shell's history and `ps`. No database credentials: a
- * training node needs only a token with read:data (`npm run token -- create --name node1 --scope read:data`).
+ * The API's address and token: --api-url over QLIB_SYNC_API_URL; the token from a file (--token-file,
+ * QLIB_SYNC_API_TOKEN_FILE: out of the shell's history and `ps`) or QLIB_SYNC_API_TOKEN. No database or OSS
+ * credentials: a training node needs only a token with read:data (`npm run token -- create --scope read:data`).
+ * Every problem is reported at once (exit 3, configuration).
  */
 export function apiTargetOf(flags: { apiUrl?: string; tokenFile?: string }, env: Env): ApiTarget {
-  const url = flags.apiUrl ?? env.QLIB_SYNC_API_URL;
-  if (url === undefined || url === '') {
-    throw new UsageError('say where the API is: --api-url https://… or QLIB_SYNC_API_URL');
-  }
-  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--api-url ${url} is not an http(s) URL`);
+  const base = flags.apiUrl ?? env.QLIB_SYNC_API_URL;
   const file = flags.tokenFile ?? env.QLIB_SYNC_API_TOKEN_FILE;
+  const problems: Problem[] = [];
+  if (base === undefined || !/^https?:\/\/[^/]+/.test(base))
+    problems.push({
+      code: 'API_URL',
+      path: '$.apiUrl',
+      message: "set --api-url or QLIB_SYNC_API_URL to the API's http(s) URL (the HTTP trigger's URL)",
+    });
   let token = env.QLIB_SYNC_API_TOKEN;
   if (file !== undefined && file !== '') {
     try {
-      token = readFileSync(file, 'utf8').trim();
+      token = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new TerminalError('CREDENTIALS_TOKEN_FILE', `cannot read the token file ${file}`, {
-        cause: error,
+      problems.push({
+        code: 'API_TOKEN',
+        path: '$.tokenFile',
+        message: `cannot read ${file}: ${(error as Error).message}`,
       });
     }
   }
-  if (token === undefined || token === '') {
-    throw new TerminalError(
-      'CREDENTIALS_TOKEN_MISSING',
-      'no API token: set QLIB_SYNC_API_TOKEN or give --token-file (a token with the read:data scope)',
-    );
-  }
-  return { baseUrl: url.replace(/\/+$/, ''), token };
+  if (problems.every((p) => p.path !== '$.tokenFile') && (token === undefined || token.trim() === ''))
+    problems.push({
+      code: 'API_TOKEN',
+      path: '$.token',
+      message:
+        'set QLIB_SYNC_API_TOKEN or --token-file (a token with read:data: npm run token -- create --scope read:data)',
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { base: (base as string).replace(/\/+$/, ''), token: (token as string).trim() };
 }
 
-/** What GET answered: the body as text, and the headers. */
-export interface ApiAnswer {
-  text: string;
-  headers: Headers;
+/** The HTTP API (docs/api.md) as the agent reads it, with the bytes it received. */
+export interface ApiSource {
+  json<T>(path: string): Promise<{ body: T; etag: string | null }>;
+  text(path: string): Promise<string>;
+  readonly received: { bytes: number; requests: number };
+}
+
+export interface ApiClientOptions extends ApiTarget {
+  retry: RetryPolicy;
+  /** A request (answer read included) that takes longer is abandoned and retried; default 5 minutes. */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?: (error: TransientError, attempt: number, delayMs: number) => void;
+  fetch?: typeof fetch;
 }
 
 /**
- * GET one path of the API with the bearer token. Answers other than 2xx become errors the CLI's one catch maps to
- * exit codes (agent/exit-codes.ts): 401/403 config (the token), 404/409 usage (what the command names), 5xx and
- * an unreachable host unavailable; the API's own message and hint are kept.
+ * The API over fetch with a bearer token: 5xx, 429, connection failures and timeouts are transient and retried with
+ * backoff (agent/retry.ts); 401/403 are the token's fault (API_AUTH), other 4xx the request's (API_REFUSED).
  */
-export async function apiGet(
-  target: ApiTarget,
-  path: string,
-  fetchImpl: typeof fetch = fetch,
-): Promise<ApiAnswer> {
-  let response: Response;
+export function apiClient(options: ApiClientOptions): ApiSource {
+  const received = { bytes: 0, requests: 0 };
+  const doFetch = options.fetch ?? fetch;
+  const get = (path: string) =>
+    withRetry(
+      async () => {
+        const url = `${options.base.replace(/\/+$/, '')}${path}`;
+        let response: Response;
+        let body: Buffer;
+        try {
+          response = await doFetch(url, {
+            headers: { authorization: `Bearer ${options.token}` },
+            signal: AbortSignal.timeout(options.timeoutMs ?? 300_000),
+          });
+          body = Buffer.from(await response.arrayBuffer());
+        } catch (error) {
+          throw new TransientError('API_UNREACHABLE', `the API did not answer ${path}: ${causeOf(error)}`, {
+            cause: error,
+          });
+        }
+        received.requests += 1;
+        received.bytes += body.length;
+        if (response.ok) return { body, etag: response.headers.get('etag') };
+        throw refusal(path, response.status, body);
+      },
+      options.retry,
+      {
+        ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+        ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+      },
+    );
+  return {
+    received,
+    json: async <T>(path: string) => {
+      const { body, etag } = await get(path);
+      return { body: JSON.parse(body.toString('utf8')) as T, etag };
+    },
+    text: async (path) => (await get(path)).body.toString('utf8'),
+  };
+}
+
+function refusal(path: string, status: number, body: Buffer): Error {
+  const error = parseError(body);
+  const said =
+    error === null ? '' : `: [${error.code}] ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+  const message = `the API answered ${status} to GET ${path.split('?')[0]}${said}`;
+  if (status >= 500 || status === 429) return new TransientError('API_UNAVAILABLE', message);
+  if (status === 401 || status === 403) return new TerminalError('API_AUTH', message);
+  if (status === 404) return new TerminalError('API_NOT_FOUND', message);
+  return new TerminalError('API_REFUSED', message);
+}
+
+function parseError(body: Buffer): { code: string; message: string; hint?: string } | null {
   try {
-    response = await fetchImpl(`${target.baseUrl}${path}`, {
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json, text/yaml' },
-      signal: AbortSignal.timeout(60_000),
-    });
-  } catch (error) {
-    throw new TransientError('API_UNREACHABLE', `the API at ${target.baseUrl} did not answer`, {
-      cause: error,
-    });
-  }
-  const text = await response.text();
-  if (response.ok) return { text, headers: response.headers };
-  const { message, hint } = errorOf(text, response.status);
-  const said = hint === undefined ? message : `${message} (${hint})`;
-  switch (response.status) {
-    case 401:
-      throw new TerminalError('CREDENTIALS_API_TOKEN', `the API refused the token: ${said}`);
-    case 403:
-      throw new TerminalError('CREDENTIALS_API_SCOPE', `the token may not do this: ${said}`);
-    case 404:
-    case 409:
-      // The command line names nothing, or more than one thing: a usage problem the person fixes.
-      throw new UsageError(said);
-    default:
-      if (response.status >= 500) throw new TransientError('API_UNAVAILABLE', `the API failed: ${said}`);
-      throw new TerminalError('API_REFUSED', `the API answered ${response.status}: ${said}`);
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      error?: { code: string; message: string; hint?: string };
+    };
+    return parsed.error ?? null;
+  } catch {
+    return null;
   }
 }
 
-function errorOf(text: string, status: number): { message: string; hint?: string } {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string; hint?: string } };
-    if (typeof body.error?.message === 'string') {
-      return body.error.hint === undefined
-        ? { message: body.error.message }
-        : { message: body.error.message, hint: body.error.hint };
-    }
-  } catch {
-    // not JSON: a proxy's or gateway's page
-  }
-  return { message: `HTTP ${status}` };
+function causeOf(error: unknown): string {
+  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
 }

@@ -16,7 +16,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { createOssClient } from '../adapters/object-store/client.js';
 import { TokenStore } from '../adapters/warehouse/api-tokens.js';
 import { quoteId } from '../adapters/warehouse/pool.js';
-import { apiClient } from '../agent/pull/api-client.js';
+import { apiClient } from '../agent/api-client.js';
 import { columnsOf, valueSpan } from '../agent/pull/columns.js';
 import { PendingSyncs, writeNew } from '../agent/pull/file-ops.js';
 import { pull } from '../agent/pull/pull.js';

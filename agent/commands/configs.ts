@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { TerminalError } from '../../core/errors.js';
-import { apiGet, apiTargetOf } from '../api-client.js';
+import { type ApiSource, apiClient, apiTargetOf } from '../api-client.js';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
 import { UsageError } from '../exit-codes.js';
@@ -19,7 +19,8 @@ HTTP API with a token (scope read:data); no database or OSS credentials are need
 
 A config is named by its hash (or its first 8+ hex digits) or by its name when one
 config has that name. Exit codes: 2 no such config, or a name shared by several (give
-the hash), 3 token missing, refused or lacking read:data, 5 the API unreachable.
+the hash), 3 no API URL, or a token missing, refused or lacking read:data, 5 the API
+unreachable or failing after 3 attempts.
 
 Examples:
   $ qlib-sync configs list
@@ -68,8 +69,7 @@ export function configsCommand(io: CliIO, setExit: (code: number) => void): Comm
       .description('every model config: hash, name, model, market, how many runs used it')
       .action(async (flags: ApiFlags, sub: Command) => {
         const out = new Output(io, (sub.optsWithGlobals() as GlobalOptions).json ?? false);
-        const answer = await apiGet(apiTargetOf(flags, io.env), '/v1/configs');
-        const { configs } = JSON.parse(answer.text) as { configs: ConfigBrief[] };
+        const { configs } = await read<{ configs: ConfigBrief[] }>(api(io, flags), '/v1/configs');
         out.result({ configs }, table(configs));
         setExit(0);
       }),
@@ -88,8 +88,7 @@ export function configsCommand(io: CliIO, setExit: (code: number) => void): Comm
         const json = (sub.optsWithGlobals() as GlobalOptions).json ?? false;
         if (ref.trim() === '') throw new UsageError('name a config: its hash or its name');
         const path = `/v1/configs/${encodeURIComponent(ref)}`;
-        const answer = await apiGet(apiTargetOf(flags, io.env), path);
-        const config = JSON.parse(answer.text) as ConfigBrief & { text: string };
+        const config = await read<ConfigBrief & { text: string }>(api(io, flags), path);
         const yaml = qrunFile(config.text, flags);
         if (flags.out !== undefined) {
           try {
@@ -112,6 +111,32 @@ export function configsCommand(io: CliIO, setExit: (code: number) => void): Comm
       }),
   );
   return command;
+}
+
+/** The API with the agent's retries (agent/retry.ts): a training node's cron survives a cold start's 503. */
+function api(io: CliIO, flags: ApiFlags): ApiSource {
+  return apiClient({
+    ...apiTargetOf(flags, io.env),
+    retry: { attempts: 3, baseMs: 500, maxMs: 5000 },
+    ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
+  });
+}
+
+/**
+ * GET one JSON answer. No such config (404) or a name several configs share (409) is what the command line named:
+ * a usage error (exit 2) with the API's message, which lists the hashes to choose from.
+ */
+async function read<T>(source: ApiSource, path: string): Promise<T> {
+  try {
+    return (await source.json<T>(path)).body;
+  } catch (error) {
+    if (
+      error instanceof TerminalError &&
+      (error.code === 'API_NOT_FOUND' || /answered 409/.test(error.message))
+    )
+      throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** The file qrun takes (agent/experiments/qrun-yaml.ts): byte for byte, or with qlib_init set from the flags. */

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from '../../core/errors.js';
+import { apiClient, apiTargetOf } from '../api-client.js';
 import type { CliIO, GlobalOptions } from '../cli-io.js';
 import { Output } from '../cli-io.js';
 import { EXIT } from '../exit-codes.js';
-import { apiClient } from '../pull/api-client.js';
 import { type PullSummary, pull } from '../pull/pull.js';
 import { logPullProgress, ttyPullProgress } from '../pull/pull-progress.js';
 import { verifyPull } from '../pull/verify.js';
@@ -22,7 +20,7 @@ rename: qlib reading DIR sees the old snapshot or the new one, and a pull killed
 any point leaves the old one (the next pull completes). DIR/.qlib-sync-snapshot holds
 the snapshot (batch id) a training run should record as qlib_sync.snapshot.
 
-The API: --api or QLIB_SYNC_API_URL; the token: QLIB_SYNC_API_TOKEN, or a file
+The API: --api-url or QLIB_SYNC_API_URL; the token: QLIB_SYNC_API_TOKEN, or a file
 (--token-file or QLIB_SYNC_API_TOKEN_FILE). Transient failures (5xx, resets) are
 retried with backoff. Exit codes: 0 ok, 2 usage, 3 token/dataset/directory refused,
 4 --verify found differences, 5 the API unreachable after retries, 6 another pull
@@ -43,7 +41,7 @@ interface PullFlags {
   start?: string;
   market?: string;
   verify?: boolean;
-  api?: string;
+  apiUrl?: string;
   tokenFile?: string;
   retries: number;
 }
@@ -61,7 +59,7 @@ export function pullCommand(io: CliIO, setExit: (code: number) => void): Command
       '--verify',
       'compare every file with what the cloud serves for the pulled snapshot; writes nothing',
     )
-    .option('--api <url>', 'the HTTP API (default QLIB_SYNC_API_URL)')
+    .option('--api-url <url>', 'the HTTP API (default QLIB_SYNC_API_URL)')
     .option('--token-file <file>', 'a file holding the API token (default QLIB_SYNC_API_TOKEN)')
     .option('--retries <n>', 'attempts per request on transient failures', positiveInt, 5)
     .addHelpText('after', HELP)
@@ -70,7 +68,7 @@ export function pullCommand(io: CliIO, setExit: (code: number) => void): Command
       const out = new Output(io, globals.json ?? false);
       const logger = loggerFor(io);
       const api = apiClient({
-        ...endpoint(io, flags),
+        ...apiTargetOf(flags, io.env),
         retry: { attempts: flags.retries, baseMs: 500, maxMs: 10_000 },
         ...(io.sleep === undefined ? {} : { sleep: io.sleep }),
         onRetry: (error, attempt, delayMs) => logger.warn('retrying', { code: error.code, attempt, delayMs }),
@@ -134,38 +132,6 @@ function describe(s: PullSummary): string {
   if (s.offCalendarRows > 0)
     lines.push(`  ${s.offCalendarRows} rows on days outside the calendar were not written`);
   return lines.join('\n');
-}
-
-function endpoint(io: CliIO, flags: PullFlags): { base: string; token: string } {
-  const base = flags.api ?? io.env.QLIB_SYNC_API_URL;
-  const file = flags.tokenFile ?? io.env.QLIB_SYNC_API_TOKEN_FILE;
-  const token = file === undefined ? io.env.QLIB_SYNC_API_TOKEN : readToken(file);
-  const problems = [];
-  if (base === undefined || !/^https?:\/\//.test(base))
-    problems.push({
-      code: 'API_URL',
-      path: '$.api',
-      message: "set --api or QLIB_SYNC_API_URL to the API's http(s) URL",
-    });
-  if (token === undefined || token.trim() === '')
-    problems.push({
-      code: 'API_TOKEN',
-      path: '$.token',
-      message:
-        'set QLIB_SYNC_API_TOKEN or --token-file (a token with read:data: npm run token -- create --scope read:data)',
-    });
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { base: base as string, token: (token as string).trim() };
-}
-
-function readToken(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError([
-      { code: 'API_TOKEN', path: '$.tokenFile', message: `cannot read ${file}: ${(error as Error).message}` },
-    ]);
-  }
 }
 
 function date(value: string): string {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
-import type { ApiSource } from './api-client.js';
+import type { ApiSource } from '../api-client.js';
 import { type DateRange, planCalendars } from './calendars.js';
 import { PendingSyncs, writeNew } from './file-ops.js';
 import { type OldSpan, type Placement, placeInstrument } from './instrument-files.js';

@@ -1,5 +1,5 @@
 import { TransientError } from '../../core/errors.js';
-import type { ApiSource } from './api-client.js';
+import type { ApiSource } from '../api-client.js';
 
 /** The rows of one instrument: calendar index (of the new calendar) → one float32 per field. */
 export type InstrumentRows = Map<number, Float32Array>;

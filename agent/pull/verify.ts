@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
-import type { ApiSource } from './api-client.js';
+import type { ApiSource } from '../api-client.js';
 import { columnsOf, valueSpan } from './columns.js';
 import { ProviderDir } from './provider-dir.js';
 import { encodeBin, featureDir, featureFile } from './qlib-bin.js';

@@ -121,7 +121,7 @@ describe('qlib-sync configs: model configs read back through the API', () => {
     expect(scope.stderr).toContain('read:data');
 
     const noUrl = await cli(['configs', 'list'], { QLIB_SYNC_API_URL: '' });
-    expect(noUrl.code).toBe(EXIT.usage);
+    expect(noUrl.code).toBe(EXIT.config);
     expect(noUrl.stderr).toContain('--api-url');
 
     const down = await cli(['configs', 'list'], { QLIB_SYNC_API_URL: 'http://127.0.0.1:9' });
