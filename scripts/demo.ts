@@ -22,6 +22,7 @@ import { runAlertsCli } from './alerts.js';
 import { buildFunctions } from './build-functions.js';
 import { DEMO_INBOX, shanghai } from './demo/late-day.js';
 import { type DemoMysql, demoMysql, HOW_TO_GET_MYSQL } from './demo/mysql-server.js';
+import { pullStep } from './demo/pull-step.js';
 import { statusPageStep } from './demo/status-page.js';
 import { DEMO_DAYS, DEMO_START, story } from './demo/story.js';
 import { StoryChecks } from './demo/story-checks.js';
@@ -86,15 +87,20 @@ async function run(server: DemoMysql, database: string, checks: StoryChecks): Pr
     try {
       await subscribeInbox(stack);
       await story(stack, pool, dir, { say, section, checks }, clock);
-      await statusPageStep(stack, pool, { say, section, checks });
+      const api = await statusPageStep(stack, pool, { say, section, checks });
+      await pullStep(pool, dir, api, { say, section, checks });
+      say('');
+      say(`status page:  ${api.url}/`);
+      say(`token:        ${api.token}   (scopes read:data read:status; paste it into the page once)`);
+      say(`API:          curl -H 'Authorization: Bearer ${api.token}' '${api.url}/v1/datasets'`);
       section('done');
       say(
         'Everything above ran the code that deploys: s.yaml → dist/functions/{ingest,monitor,api} (esbuild bundles)',
       );
       say(
-        'in FC instance processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md, docs/monitor.md',
+        'in FC instance processes, the agent CLI, ali-oss and @alicloud/mns over HTTP. docs/ingest.md, docs/monitor.md,',
       );
-      say('and docs/api.md explain each step.');
+      say('docs/api.md and docs/pull.md explain each step.');
       if (!server.origin.startsWith('private'))
         say(`The database ${database} stays for a look (${redacted(dbUrl)}).`);
       if (process.argv.includes('--serve')) await serveUntilInterrupted();

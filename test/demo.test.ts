@@ -60,6 +60,8 @@ describe('npm run demo', () => {
       '✓ the status page shows the quarantined batch with its reason (DUPLICATE_KEY) and the fix',
       '✓ the runs leaderboard on the status page and GET /v1/runs?order_by=ic show the demo run',
       '✓ the values endpoint answers three rows and a cursor for the rest',
+      '✓ the pulled close.day.bin of SH600000 equals its values in MySQL bit for bit (float32), NaN where none',
+      '✓ a second pull with nothing new is up to date and writes nothing',
       'demo ok: every claim above held',
     ]) {
       expect(output).toContain(line);

@@ -12,7 +12,7 @@ interface Io {
 /**
  * The demo's API step: a token (as `npm run token` makes one), the status page and a values read over the FC
  * HTTP trigger, checked: the page shows the loaded batches and the quarantined one with its reason. Prints the
- * page's URL and the token so a person can open it (`npm run demo -- --serve` keeps it up).
+ * the page's URL and the token (the demo prints them at its end) so a person can open it.
  */
 export async function statusPageStep(
   stack: LocalStack,
@@ -73,9 +73,5 @@ export async function statusPageStep(
     body.rows?.length === 3 && typeof body.next === 'string',
     values.status,
   );
-  say('');
-  say(`status page:  ${url}/`);
-  say(`token:        ${token}   (scopes read:data read:status; paste it into the page once)`);
-  say(`API:          curl -H 'Authorization: Bearer ${token}' '${url}/v1/datasets'`);
   return { url, token };
 }
