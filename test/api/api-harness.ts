@@ -121,11 +121,3 @@ export function weekdaysUpTo(today: string, count: number): string[] {
   }
   return out.reverse();
 }
-
-/**
- * makeBatch's `patch` for batches dated up to today: made now. The builder's fixed createdAt (2026-01-01) puts
- * every later day past ingest's future horizon (DATE_IN_FUTURE) once the machine's clock is past it.
- */
-export function madeNow(manifest: { createdAt: string }): void {
-  manifest.createdAt = new Date().toISOString();
-}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSla } from '../../adapters/warehouse/sla-store.js';
 import { todayIn } from '../../functions/api/day-strips.js';
 import { type Batch, factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
-import { type ApiEnvironment, madeNow, startApi, weekdaysUpTo } from './api-harness.js';
+import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
  * A calendar that ends today (Asia/Shanghai, the API's default zone), a dataset loaded on every day but a hole
@@ -14,7 +14,7 @@ const COLUMNS = floatColumns(2);
 
 function daily(d: number, instruments = 20): Batch {
   const rows = factorRows({ dates: [DAYS[d] as string], instruments, columns: COLUMNS, seed: d + 1 });
-  return makeBatch({ dataset: 'hist', columns: COLUMNS, rows, patch: madeNow });
+  return makeBatch({ dataset: 'hist', columns: COLUMNS, rows });
 }
 
 describe('load history, calendars, datasets and health', () => {
@@ -32,9 +32,7 @@ describe('load history, calendars, datasets and health', () => {
     const times = { due: '00:00+1d', warnAfter: '00:00+1d', errorAfter: '00:00+1d' };
     await setSla(api.db.pool, 'hist', { set: times }, 'test');
     data = await api.token(['read:data'], 'data');
-    expect(
-      await api.push(makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS, patch: madeNow })),
-    ).toMatchObject({
+    expect(await api.push(makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS }))).toMatchObject({
       status: 'loaded',
     });
     // Days 0..8 but 5 are loaded; 9 and 10 never came, 11 is today.
@@ -46,14 +44,12 @@ describe('load history, calendars, datasets and health', () => {
     // Day 9 arrives broken (one row twice): quarantined.
     const rows = factorRows({ dates: [DAYS[9] as string], instruments: 20, columns: COLUMNS, seed: 99 });
     broken = makeBatch({
-      patch: madeNow,
       dataset: 'hist',
       columns: COLUMNS,
       rows: [...rows, rows[3] as (typeof rows)[number]],
     });
     expect(await api.push(broken)).toMatchObject({ status: 'rejected', error_code: 'DUPLICATE_KEY' });
     twin = makeBatch({
-      patch: madeNow,
       dataset: 'hist',
       columns: COLUMNS,
       rows: factorRows({ dates: [DAYS[8] as string], instruments: 20, columns: COLUMNS, seed: 9 }),

@@ -7,7 +7,7 @@ import { incidentKey, type Verdict } from '../../core/incidents.js';
 import { todayIn } from '../../functions/api/day-strips.js';
 import { ManualClock } from '../../local/fc/clock.js';
 import { type Batch, factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
-import { type ApiEnvironment, madeNow, startApi, weekdaysUpTo } from './api-harness.js';
+import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
  * What the monitor records, served: incidents, the datasets' SLA state (the monitor's own computation), the
@@ -23,7 +23,7 @@ const PAST_DUE_TODAY = { due: '00:00', warnAfter: '00:00', errorAfter: '00:00' }
 
 function daily(dataset: string, d: number): Batch {
   const rows = factorRows({ dates: [DAYS[d] as string], instruments: 20, columns: COLUMNS, seed: d + 1 });
-  return makeBatch({ dataset, columns: COLUMNS, rows, patch: madeNow });
+  return makeBatch({ dataset, columns: COLUMNS, rows });
 }
 
 describe('the monitor seen through the API: incidents, SLA state, health, SLA and re-drive management', () => {
@@ -37,7 +37,7 @@ describe('the monitor seen through the API: incidents, SLA state, health, SLA an
     api = await startApi('monitor_view', {}, { clock: new ManualClock(new Date()) });
     admin = await api.token(['admin'], 'ops');
     reader = await api.token(['read:status', 'read:data'], 'web');
-    const calendar = makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS, patch: madeNow });
+    const calendar = makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS });
     expect(await api.push(calendar)).toMatchObject({ status: 'loaded' });
     // Every day but today is in.
     for (let d = 0; d < DAYS.length - 1; d++) {

@@ -13,7 +13,7 @@ import { todayIn } from '../../functions/api/day-strips.js';
 import { ManualClock } from '../../local/fc/clock.js';
 import { experiment, linesBatch, metric, newRunId, run, T } from '../experiments/lines-builder.js';
 import { factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
-import { type ApiEnvironment, madeNow, startApi, weekdaysUpTo } from './api-harness.js';
+import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
  * The status page's monitor and experiments sections in the system's Chromium (see status-page.test.ts): the open
@@ -51,11 +51,11 @@ describe('the status page in Chromium: incidents, SLA state, runs leaderboard', 
       throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     api = await startApi('page_monitor', {}, { clock: new ManualClock(new Date()) });
     token = await api.token(['read:status'], 'desk');
-    const calendar = makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS, patch: madeNow });
+    const calendar = makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS });
     expect(await api.push(calendar)).toMatchObject({ status: 'loaded' });
     for (let d = 0; d < DAYS.length - 1; d++) {
       const rows = factorRows({ dates: [DAYS[d] as string], instruments: 20, columns: COLUMNS, seed: d + 1 });
-      const batch = makeBatch({ dataset: 'pm_daily', columns: COLUMNS, rows, patch: madeNow });
+      const batch = makeBatch({ dataset: 'pm_daily', columns: COLUMNS, rows });
       expect(await api.push(batch)).toMatchObject({ status: 'loaded' });
     }
     // Today is past due from 00:00: late on the strip, error as the SLA's state.

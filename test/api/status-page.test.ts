@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSla } from '../../adapters/warehouse/sla-store.js';
 import { todayIn } from '../../functions/api/day-strips.js';
 import { type Batch, factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
-import { type ApiEnvironment, madeNow, startApi, weekdaysUpTo } from './api-harness.js';
+import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
  * The status page in a real browser: the system's Chromium (Debian package `chromium`; .ci/run installs it),
@@ -35,7 +35,7 @@ const COLUMNS = floatColumns(2);
 
 function daily(d: number, seed = d + 1): Batch {
   const rows = factorRows({ dates: [DAYS[d] as string], instruments: 25, columns: COLUMNS, seed });
-  return makeBatch({ dataset: 'cn_daily', columns: COLUMNS, rows, patch: madeNow });
+  return makeBatch({ dataset: 'cn_daily', columns: COLUMNS, rows });
 }
 
 describe('the status page in Chromium', () => {
@@ -53,9 +53,7 @@ describe('the status page in Chromium', () => {
     // Today is never past due (its due time is tomorrow 00:00): what is late does not depend on the hour.
     const times = { due: '00:00+1d', warnAfter: '00:00+1d', errorAfter: '00:00+1d' };
     await setSla(api.db.pool, 'cn_daily', { set: times }, 'test');
-    expect(
-      await api.push(makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS, patch: madeNow })),
-    ).toMatchObject({
+    expect(await api.push(makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS }))).toMatchObject({
       status: 'loaded',
     });
     // Days 0..65 in four batches but day 60 (missing); day 62 restated; day 66 quarantined; 67.. not in (late).
@@ -67,16 +65,13 @@ describe('the status page in Chromium', () => {
       const rows = Array.from({ length: to - from + 1 }, (_, i) => from + i).flatMap((d) =>
         factorRows({ dates: [DAYS[d] as string], instruments: 25, columns: COLUMNS, seed: d + 1 }),
       );
-      expect(
-        await api.push(makeBatch({ dataset: 'cn_daily', columns: COLUMNS, rows, patch: madeNow })),
-      ).toMatchObject({
+      expect(await api.push(makeBatch({ dataset: 'cn_daily', columns: COLUMNS, rows }))).toMatchObject({
         status: 'loaded',
       });
     }
     expect(await api.push(daily(62, 1000))).toMatchObject({ status: 'loaded' });
     const rows = factorRows({ dates: [DAYS[66] as string], instruments: 25, columns: COLUMNS, seed: 7 });
     broken = makeBatch({
-      patch: madeNow,
       dataset: 'cn_daily',
       columns: COLUMNS,
       rows: [...rows, rows[0] as (typeof rows)[number]],
