@@ -1,6 +1,3 @@
-import { createMnsClient, type MailSettings, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
-import { createOssClient } from '../../adapters/object-store/client.js';
-import { OssObjectStore } from '../../adapters/object-store/store.js';
 import { AlertStore } from '../../adapters/warehouse/alert-store.js';
 import { Ledger } from '../../adapters/warehouse/ledger.js';
 import type { LoadMode } from '../../adapters/warehouse/loader.js';
@@ -8,6 +5,7 @@ import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { resolveLoadMode } from '../../adapters/warehouse/warehouse-facts.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { cloudClients, mailOf } from '../cloud-clients.js';
 import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
 import type { IngestDeps } from './deps.js';
@@ -20,34 +18,8 @@ export interface CredentialedClients {
 
 /** Build the OSS store and the MNS publisher for one set of credentials. */
 export function createClients(config: FunctionConfig, context: FcContext): CredentialedClients {
-  const credentials = context.credentials;
-  const oss = createOssClient({
-    bucket: config.ossBucket,
-    region: config.ossRegion,
-    endpoint: config.ossEndpoint,
-    internal: config.ossInternal,
-    credentials,
-  });
-  const mns = createMnsClient({
-    accountId: context.accountId,
-    region: config.ossRegion,
-    endpoint: config.mnsEndpoint,
-    credentials,
-  });
-  return {
-    store: new OssObjectStore(oss),
-    alerts: new MnsAlertPublisher(mns, config.alertTopic, mailOf(config)),
-  };
-}
-
-/** Email settings when ALERT_MAIL_TOPIC is configured (the config reader demands a sender with it). */
-export function mailOf(config: FunctionConfig): MailSettings | undefined {
-  if (config.alertMailTopic === undefined || config.alertMailSender === undefined) return undefined;
-  return {
-    topic: config.alertMailTopic,
-    sender: config.alertMailSender,
-    subjectPrefix: config.alertMailSubject,
-  };
+  const { store, alerts } = cloudClients(config, context);
+  return { store, alerts };
 }
 
 /** Assemble the deps of one invocation from its parts (the handler below, the tests and the bench). */

@@ -1,16 +1,13 @@
 import { MnsFailureQueue } from '../../adapters/alerts/failure-queue.js';
-import { createMnsClient, MnsAlertPublisher } from '../../adapters/alerts/mns.js';
 import { Fc3FunctionClient } from '../../adapters/function-client/fc3.js';
-import { createOssClient } from '../../adapters/object-store/client.js';
-import { OssObjectStore } from '../../adapters/object-store/store.js';
 import { AlertStore } from '../../adapters/warehouse/alert-store.js';
 import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
 import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { type FunctionConfig, parseFunctionConfig } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { cloudClients } from '../cloud-clients.js';
 import { databaseUrl } from '../database-url.js';
 import type { FcContext } from '../fc-context.js';
-import { mailOf } from '../ingest/wiring.js';
 import type { MonitorDeps } from './deps.js';
 
 /** The monitor's deps from its parts (the handler below, `npm run redrive`, the tests). */
@@ -22,25 +19,12 @@ export function createMonitorDeps(parts: {
 }): MonitorDeps {
   const { config, pool, context } = parts;
   const credentials = context.credentials;
-  const oss = createOssClient({
-    bucket: config.ossBucket,
-    region: config.ossRegion,
-    endpoint: config.ossEndpoint,
-    internal: config.ossInternal,
-    credentials,
-  });
-  const mns = createMnsClient({
-    accountId: context.accountId,
-    region: config.ossRegion,
-    endpoint: config.mnsEndpoint,
-    credentials,
-  });
-  const mail = mailOf(config);
+  const { store, alerts, mns, mail } = cloudClients(config, context);
   return {
     config,
     pool,
-    store: new OssObjectStore(oss),
-    alerts: new MnsAlertPublisher(mns, config.alertTopic, mail),
+    store,
+    alerts,
     alertStore: new AlertStore({ source: 'monitor', mail: mail !== undefined }),
     incidents: new IncidentStore({ source: 'monitor', mail: mail !== undefined }),
     functions: new Fc3FunctionClient({
