@@ -10,7 +10,7 @@ import { PayloadFile } from '../build/payload-writer.js';
 import type { AgentContext } from '../context.js';
 import { fsyncDir } from '../journal/atomic-file.js';
 import type { JournalEntry } from '../journal/entry.js';
-import { uploadEntry } from '../upload/uploader.js';
+import { upload } from '../upload/pending.js';
 import type { ChangedRun } from './collect-runs.js';
 
 /** A built experiments payload, checked and not yet named (a temp file in the spool). */
@@ -135,30 +135,5 @@ export async function uploadRunsBatch(
   existing: boolean,
 ): Promise<JournalEntry> {
   if (existing && entry.state !== 'built' && entry.state !== 'uploading') return entry;
-  const { settings } = ctx;
-  try {
-    return await uploadEntry(
-      {
-        store: ctx.store,
-        journal: ctx.journal,
-        logger: ctx.logger.child({ batchId: entry.manifest.batchId }),
-        now: ctx.now,
-        retry: {
-          attempts: settings.retries,
-          baseMs: settings.retryBaseMs,
-          ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-        },
-        multipart: {
-          threshold: settings.multipartThreshold,
-          partSize: settings.partSize,
-          parallel: settings.parallel,
-        },
-        onProgress: (sent, total) => ctx.progress.upload(entry.manifest.batchId, sent, total),
-      },
-      entry,
-      existing,
-    );
-  } finally {
-    ctx.progress.done();
-  }
+  return upload(ctx, entry, existing);
 }
