@@ -52,8 +52,8 @@ export function exitCodeOf(error: unknown): number {
   return EXIT.bug;
 }
 
-/** What a person should do next, per exit code. */
-export function hintFor(code: number): string | undefined {
+/** What a person should do next, per exit code (and, for exit 5, whether OSS or the API failed). */
+export function hintFor(code: number, errorCode?: string): string | undefined {
   switch (code) {
     case EXIT.usage:
       return 'see `qlib-sync <command> --help`';
@@ -62,7 +62,9 @@ export function hintFor(code: number): string | undefined {
     case EXIT.data:
       return 'fix the input (or the rules) and push again; nothing broken was loaded';
     case EXIT.unavailable:
-      return 'OSS (or, for pull, the API) could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it; a pull leaves its directory as it was: run it again';
+      if (errorCode?.startsWith('API_'))
+        return 'the HTTP API could not be reached or kept failing; run the command again (a pull leaves its directory as it was)';
+      return 'OSS could not be reached; the batch stays in the journal and `qlib-sync resume` (or the next push) finishes it';
     case EXIT.busy:
       return 'another qlib-sync is running; try again when it has finished';
     case EXIT.overdue:

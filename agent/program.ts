@@ -84,11 +84,11 @@ function report(error: unknown, io: CliIO, json: boolean): number {
   const code = exitCodeOf(error);
   if (error instanceof CommanderError) return code; // commander already printed usage or help
   const e = error instanceof Error ? error : new Error(String(error));
-  const hint = hintFor(code);
+  const label = (e as { code?: unknown }).code;
+  const hint = hintFor(code, typeof label === 'string' ? label : undefined);
   if (json) {
     io.stdout(`${JSON.stringify({ ok: false, exitCode: code, error: describeError(e), hint })}\n`);
   } else {
-    const label = (e as { code?: unknown }).code;
     io.stderr(`qlib-sync: ${typeof label === 'string' ? `[${label}] ` : ''}${e.message}\n`);
     if (code === EXIT.bug && e.stack) io.stderr(`${e.stack}\n`);
     if (hint !== undefined) io.stderr(`  → ${hint}\n`);

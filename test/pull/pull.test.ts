@@ -201,6 +201,7 @@ describe('qlib-sync pull', () => {
         },
       );
       expect(once.code).toBe(5);
+      expect(once.doc.hint).toMatch(/^the HTTP API could not be reached/);
     } finally {
       flaky.close();
     }
