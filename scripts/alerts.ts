@@ -1,19 +1,8 @@
-/**
- * `npm run alerts -- subscribe|list|unsubscribe`: MNS subscriptions to the alert topics as code (docs/deploy.md,
- * "Alert subscriptions"). Talks to MNS with a hand-signed API (adapters/alerts/subscriptions.ts: the SDK's subscribe()
- * is an empty stub). Settings from the environment: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (/ _SECURITY_TOKEN),
- * ACCOUNT_ID and REGION (or MNS_ENDPOINT), ALERT_TOPIC (default qlib-alerts), ALERT_MAIL_TOPIC for email.
- */
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { MnsSubscriptions, mnsEndpoint, type Subscription } from '../adapters/alerts/subscriptions.js';
-import { formatProblems, PipelineError, TerminalError } from '../core/errors.js';
+import { TerminalError } from '../core/errors.js';
 import { planSubscriptions } from '../core/subscription-plan.js';
-
-export interface CliOut {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import { type CliOut, explainError, runIfMain } from './cli-out.js';
 
 interface AlertsEnv {
   client: MnsSubscriptions;
@@ -115,7 +104,7 @@ export async function runAlertsCli(argv: string[], env: NodeJS.ProcessEnv, io: C
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    code = explain(error, io);
+    code = explainError(error, io, (e) => (e.code.startsWith('MNS_') ? 3 : 2));
   }
   return code;
 }
@@ -159,26 +148,4 @@ function mailTopic(e: AlertsEnv): string {
   return e.mailTopic;
 }
 
-function explain(error: unknown, io: CliOut): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof PipelineError) {
-    io.err(
-      error.problems.length > 0
-        ? formatProblems(error.message, error.problems)
-        : `${error.code}: ${error.message}`,
-    );
-    if (error.kind === 'transient') return 5;
-    return error.code.startsWith('MNS_') ? 3 : 2;
-  }
-  io.err(`a bug in qlib-sync: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return 1;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runAlertsCli(process.argv.slice(2), process.env, {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(import.meta.url, runAlertsCli);

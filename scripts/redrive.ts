@@ -1,22 +1,14 @@
-/**
- * `npm run redrive -- --batch <id> | --key incoming/<kind>/<dataset>/<id>/manifest.json`: re-drive one batch by hand
- * (docs/ingest.md, "Operating it"): ingest is invoked asynchronously through the FC 3.0 API with an OSS-shaped event
- * for the manifest, exactly as the monitor does it, and the ledger decides (a settled batch stays as it is).
- * Environment: the functions' settings (OSS_BUCKET, OSS_REGION, MYSQL_URL, ALERT_TOPIC …; see docs/deploy.md) plus
- * ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET of a user allowed fc:InvokeFunction, and ACCOUNT_ID.
- */
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createPool } from '../adapters/warehouse/pool.js';
 import { redriveHistory } from '../adapters/warehouse/redrive-store.js';
 import { selectRows } from '../adapters/warehouse/sql.js';
 import { parseFunctionConfig } from '../core/config.js';
-import { formatProblems, PipelineError, TerminalError } from '../core/errors.js';
+import { TerminalError } from '../core/errors.js';
 import { parseKey } from '../core/keys.js';
 import { createLogger } from '../core/logger.js';
 import { type RedriveCandidate, redriveOne } from '../functions/monitor/redrive.js';
 import { createMonitorDeps } from '../functions/monitor/wiring.js';
-import type { CliOut } from './alerts.js';
+import { type CliOut, explainError, runIfMain } from './cli-out.js';
 
 const HELP = `
 The ledger decides what happens: a batch already loaded, rejected or a duplicate is left as it is; a batch
@@ -73,7 +65,7 @@ export async function runRedriveCli(argv: string[], env: NodeJS.ProcessEnv, io: 
     );
     return result.outcome === 'invoked' ? 0 : 3;
   } catch (error) {
-    return explain(error, io);
+    return explainError(error, io);
   } finally {
     await pool?.end();
   }
@@ -123,25 +115,4 @@ function explainResult(c: RedriveCandidate, r: Awaited<ReturnType<typeof redrive
   }
 }
 
-function explain(error: unknown, io: CliOut): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof PipelineError) {
-    io.err(
-      error.problems.length > 0
-        ? formatProblems(error.message, error.problems)
-        : `${error.code}: ${error.message}`,
-    );
-    return error.kind === 'transient' ? 5 : 2;
-  }
-  io.err(`a bug in qlib-sync: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return 1;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runRedriveCli(process.argv.slice(2), process.env, {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(import.meta.url, runRedriveCli);

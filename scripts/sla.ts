@@ -1,10 +1,4 @@
-/**
- * `npm run sla -- show|list|set|reset`: the freshness SLAs of the registry without SQL (docs/monitor.md, "SLAs").
- * The logic lives in adapters/warehouse/sla-store.ts (the HTTP API's admin calls use the same functions); this is
- * its command line. MYSQL_URL names the database.
- */
-import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createPool } from '../adapters/warehouse/pool.js';
 import {
   readSlaSettings,
@@ -14,9 +8,9 @@ import {
   showSla,
   watchedDatasets,
 } from '../adapters/warehouse/sla-store.js';
-import { formatProblems, PipelineError, TerminalError } from '../core/errors.js';
+import { TerminalError } from '../core/errors.js';
 import { DEFAULT_DATASET, parseSlaSettings, type SlaSettings } from '../core/sla.js';
-import type { CliOut } from './alerts.js';
+import { type CliOut, explainError, runIfMain } from './cli-out.js';
 
 const HELP = `
 Every dataset inherits the default ('*'), which inherits the built-in one: calendar of the registry, daily,
@@ -125,7 +119,7 @@ export async function runSlaCli(argv: string[], env: NodeJS.ProcessEnv, io: CliO
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    return explain(error, io);
+    return explainError(error, io);
   } finally {
     await pool?.end();
   }
@@ -171,25 +165,4 @@ function line(s: SlaView['effective'], registryCalendar?: string | null): string
   return `${s.dataset}: ${s.enabled ? 'on' : 'OFF'}, ${s.frequency}, calendar ${calendar}, due ${s.due} warn ${s.warnAfter} error ${s.errorAfter} ${s.timeZone}, drift ${drift}`;
 }
 
-function explain(error: unknown, io: CliOut): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  if (error instanceof PipelineError) {
-    io.err(
-      error.problems.length > 0
-        ? formatProblems(error.message, error.problems)
-        : `${error.code}: ${error.message}`,
-    );
-    return error.kind === 'transient' ? 5 : 2;
-  }
-  io.err(`a bug in qlib-sync: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return 1;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runSlaCli(process.argv.slice(2), process.env, {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
-  }).then((code) => {
-    process.exitCode = code;
-  });
-}
+runIfMain(import.meta.url, runSlaCli);
