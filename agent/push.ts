@@ -4,7 +4,7 @@ import type { BatchStatus } from '../core/batch-status.js';
 import { formatBatchKey } from '../core/keys.js';
 import type { ManifestV1 } from '../core/manifest.js';
 import type { Finding } from '../core/quality/findings.js';
-import { type BuiltPayload, buildPayload } from './build/batch-builder.js';
+import { type BuildOptions, type BuiltPayload, buildPayload } from './build/batch-builder.js';
 import { BatchBlockedError } from './build/findings-text.js';
 import type { AgentContext } from './context.js';
 import { fsyncDir } from './journal/atomic-file.js';
@@ -59,7 +59,14 @@ export async function pushSource(ctx: AgentContext, source: BatchSource): Promis
 
 /** Build and check a source's payload (a spool file not yet named), with progress. */
 export async function buildSource(ctx: AgentContext, source: BatchSource): Promise<BuiltPayload> {
-  const built = await buildPayload(source, {
+  const built = await buildPayload(source, buildOptions(ctx, source));
+  ctx.progress.done();
+  return built;
+}
+
+/** What a build of `source` needs from the context: the spool, the rules, today, progress. */
+export function buildOptions(ctx: AgentContext, source: BatchSource): BuildOptions {
+  return {
     spoolDir: ctx.journal.spoolDir,
     policy: ctx.settings.policy,
     today: ctx.now().toISOString().slice(0, 10),
@@ -70,9 +77,7 @@ export async function buildSource(ctx: AgentContext, source: BatchSource): Promi
         p.csvBytes,
         p.instrumentCount ? p.instruments / p.instrumentCount : undefined,
       ),
-  });
-  ctx.progress.done();
-  return built;
+  };
 }
 
 /**
@@ -156,16 +161,5 @@ function journalBuilt(ctx: AgentContext, source: BatchSource, built: BuiltPayloa
     producer: { ...ctx.producer, sourcePath: source.sourcePath },
     createdAt: now.toISOString(),
   };
-  const at = now.toISOString();
-  const entry: JournalEntry = {
-    formatVersion: 2,
-    state: 'built',
-    manifest,
-    spoolPath,
-    createdAt: at,
-    updatedAt: at,
-    attempts: 0,
-  };
-  ctx.journal.save(entry);
-  return entry;
+  return ctx.journal.saveBuilt(manifest, spoolPath, now);
 }

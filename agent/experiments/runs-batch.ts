@@ -114,18 +114,7 @@ export function journalRunsBatch(
     producer: { ...ctx.producer, sourcePath },
     createdAt: now.toISOString(),
   };
-  const at = now.toISOString();
-  const entry: JournalEntry = {
-    formatVersion: 2,
-    state: 'built',
-    manifest,
-    spoolPath,
-    createdAt: at,
-    updatedAt: at,
-    attempts: 0,
-  };
-  ctx.journal.save(entry);
-  return { entry, existing: false };
+  return { entry: ctx.journal.saveBuilt(manifest, spoolPath, now), existing: false };
 }
 
 /** Upload a journaled batch (payload, CRC check, manifest last); an entry already uploaded is left as it is. */

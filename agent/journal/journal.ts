@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { TerminalError } from '../../core/errors.js';
 import type { BatchKind } from '../../core/keys.js';
+import type { ManifestV1 } from '../../core/manifest.js';
 import { isTempFile, tempOwner, writeFileAtomic } from './atomic-file.js';
 import { formatJournalEntry, type JournalEntry, PENDING_STATES, parseJournalEntry } from './entry.js';
 import { isAlive } from './lock.js';
@@ -58,6 +59,22 @@ export class Journal {
 
   save(entry: JournalEntry): void {
     writeFileAtomic(join(this.batchesDir, `${entry.manifest.batchId}.json`), formatJournalEntry(entry));
+  }
+
+  /** Journal a batch just built (its payload at `spoolPath`): state `built`, no attempt yet. */
+  saveBuilt(manifest: ManifestV1, spoolPath: string, now: Date): JournalEntry {
+    const at = now.toISOString();
+    const entry: JournalEntry = {
+      formatVersion: 2,
+      state: 'built',
+      manifest,
+      spoolPath,
+      createdAt: at,
+      updatedAt: at,
+      attempts: 0,
+    };
+    this.save(entry);
+    return entry;
   }
 
   spoolPathFor(batchId: string): string {

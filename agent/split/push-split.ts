@@ -4,7 +4,7 @@ import type { BuiltPayload } from '../build/batch-builder.js';
 import { BatchBlockedError } from '../build/findings-text.js';
 import type { AgentContext } from '../context.js';
 import { UsageError } from '../exit-codes.js';
-import { buildSource, finishPush, type PushNotes, type PushResult } from '../push.js';
+import { buildOptions, buildSource, finishPush, type PushNotes, type PushResult } from '../push.js';
 import { describe, lateNote } from '../push-text.js';
 import type { BatchSource } from '../sources/source.js';
 import { DEFAULT_BATCH_MIB } from './batch-windows.js';
@@ -48,18 +48,7 @@ export async function buildInBatches(
   const windows = await windowsFor(source, batchMib * MIB);
   if (windows.length <= 1) return [await buildSource(ctx, source)];
   ctx.logger.info('push split into batches', { dataset: source.dataset, batches: windows.length, batchMib });
-  const built = await buildWindows(source, windows, {
-    spoolDir: ctx.journal.spoolDir,
-    policy: ctx.settings.policy,
-    today: ctx.now().toISOString().slice(0, 10),
-    onProgress: (p) =>
-      ctx.progress.build(
-        source.dataset,
-        p.rows,
-        p.csvBytes,
-        p.instrumentCount ? p.instruments / p.instrumentCount : undefined,
-      ),
-  });
+  const built = await buildWindows(source, windows, buildOptions(ctx, source));
   ctx.progress.done();
   return built;
 }
