@@ -304,9 +304,7 @@ describe('CsvRowParser.forMysql: the parser that feeds LOAD DATA', () => {
     ]);
     expect(mysql.rows.map((r) => r.values)).toEqual(plain.rows.map((r) => r.values));
     expect(mysql.rows.map((r) => r.values[0])).toEqual(
-      ['0.1', '123456.79', '-1.17549435e-38', '1.23456789e-7'].map((t) =>
-        Math.fround(Number(t)),
-      ),
+      ['0.1', '123456.79', '-1.17549435e-38', '1.23456789e-7'].map((t) => Math.fround(Number(t))),
     );
   });
 
