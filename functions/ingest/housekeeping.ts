@@ -21,6 +21,7 @@ export async function tidyBatch(deps: IngestDeps, ref: ManifestRef, row: LedgerR
   await deps.store.put(formatStatusKey(ref), formatBatchStatus(statusOf(row)), {
     contentType: 'application/json',
   });
+  deps.logger.debug('status written', { batchId: ref.batchId, status: row.status });
   await publishAlerts(deps, row.batchId);
   await sweepStaleAlerts(deps);
 }
