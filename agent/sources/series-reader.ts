@@ -52,7 +52,7 @@ export function createSeriesReader(
           { details: { path: path(failed.index), code: failed.code } },
         );
       }
-      const series = names.map((_, i) => seriesOf(read, i, path(i), window));
+      const series = names.map((_, i) => seriesOf(read, i, () => path(i), window));
       const spans = names.map((_, i): [number, number] | undefined => {
         const size = read.shape[2 * i] as number;
         const start = read.shape[2 * i + 1] as number;
