@@ -3,7 +3,7 @@
  * process, on the ingest bench's 100k-row payload (5000 instruments × 158 float32 factors × 20 days). Each stage
  * adds one step to the one before, so the differences are what each step costs:
  *   gunzip                  the payload file → gunzip, bytes dropped
- *   + parse                 → CsvRowParser (split, decode, validate every field), rows dropped
+ *   + parse                 → CsvRowParser.forMysql (split, decode, validate every field), rows dropped
  *   + rules                 → the quality rules (BatchInspector) and the drift profile (ProfileBuilder)
  *   full hot path           streamPayload: hasher + gunzip + RowFeeder + LOAD DATA LOCAL INFILE into MariaDB
  *   raw LOAD DATA           the uncompressed CSV from disk, nothing else (the ingest bench's yardstick)
@@ -92,7 +92,8 @@ async function timeGunzip(payload: PayloadFile): Promise<number> {
 
 async function timeParse(payload: PayloadFile, rules: boolean): Promise<number> {
   const inspection = inspectionFor(payload);
-  const parser = new CsvRowParser({ layout: inspection.layout, inf: inspection.policy.inf });
+  // The parser ingest runs (functions/ingest/row-feeder.ts).
+  const parser = CsvRowParser.forMysql({ layout: inspection.layout, inf: inspection.policy.inf });
   if (rules) {
     parser.onRow = (row) => {
       inspection.inspector.row(row, row.infinities);
