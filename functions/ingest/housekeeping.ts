@@ -30,9 +30,9 @@ export async function tidyBatch(deps: IngestDeps, ref: ManifestRef, row: LedgerR
  * Copy every object of the batch out of incoming/, then delete them, the manifest (the trigger's object) last.
  * Nothing already filed is ever overwritten: a destination that exists keeps its bytes, the incoming copy is
  * deleted when it is the same object (a redelivery), and returned as a stray when it is not (other bytes under
- * the same id, for the caller to quarantine). The objects are copied side by side, and the ones besides the
- * manifest deleted side by side: on the daily path every round trip to OSS is time before the status says
- * `loaded` (docs/ingest.md, "The daily path").
+ * the same id, for the caller to quarantine). One request at a time on purpose: copying and deleting side by
+ * side measured no faster on the daily path (bench/daily.ts; a request sent beside another likely needs a
+ * connection of its own, where requests in turn reuse one).
  */
 export async function moveIncoming(
   store: ObjectStore,
@@ -43,20 +43,14 @@ export async function moveIncoming(
   const keys: string[] = [];
   for await (const object of store.list(prefix)) keys.push(object.key);
   keys.sort((a, b) => Number(a.endsWith('/manifest.json')) - Number(b.endsWith('/manifest.json')));
-  const copied = await Promise.all(
-    keys.map(async (key) => {
-      const target = `${area}/${key.slice('incoming/'.length)}`;
-      const existing = await store.head(target);
-      if (existing === undefined) await tolerateGone(store.copy(target, key));
-      else if (!sameObject(await store.head(key), existing)) return false;
-      return true;
-    }),
-  );
-  const strays = keys.filter((_, i) => !copied[i]);
-  const moved = keys.filter((_, i) => copied[i]);
-  const isManifest = (key: string) => key.endsWith('/manifest.json');
-  await Promise.all(moved.filter((k) => !isManifest(k)).map((k) => tolerateGone(store.delete(k))));
-  for (const key of moved.filter(isManifest)) await tolerateGone(store.delete(key));
+  const strays: string[] = [];
+  for (const key of keys) {
+    const target = `${area}/${key.slice('incoming/'.length)}`;
+    const existing = await store.head(target);
+    if (existing === undefined) await tolerateGone(store.copy(target, key));
+    else if (!sameObject(await store.head(key), existing)) strays.push(key);
+  }
+  for (const key of keys) if (!strays.includes(key)) await tolerateGone(store.delete(key));
   return strays;
 }
 
