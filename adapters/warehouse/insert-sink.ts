@@ -1,5 +1,5 @@
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
-import type { ParsedRow } from '../../core/csv/index.js';
+import type { ParsedRow, RowValues } from '../../core/csv/index.js';
 import { TransientError } from '../../core/errors.js';
 import { translateMysqlError } from './errors.js';
 import { quoteId } from './pool.js';
@@ -57,7 +57,7 @@ export class InsertSink implements RowSink {
     this.unwatch = () => socket.off('close', closed);
   }
 
-  add(row: ParsedRow, line: Buffer): void {
+  add(row: ParsedRow<RowValues>, line: Buffer): void {
     if (this.stopped) return;
     this.rows.push(this.rowValues(row));
     this.bytes += line.length;

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import mysql, { type PoolConnection, type ResultSetHeader } from 'mysql2/promise';
-import type { ParsedRow } from '../../core/csv/index.js';
+import type { ParsedRow, RowValues } from '../../core/csv/index.js';
 import { translateMysqlError } from './errors.js';
 import { quoteId } from './pool.js';
 import type { LoadTarget, RowSink } from './row-sink.js';
@@ -58,7 +58,7 @@ export class LoadDataSink implements RowSink {
     this.done.catch(() => undefined); // observed through ready()/end()
   }
 
-  add(_row: ParsedRow, line: Buffer): void {
+  add(_row: ParsedRow<RowValues>, line: Buffer): void {
     if (this.stopped !== undefined || this.failure !== undefined) return;
     if (this.used + line.length > this.chunk.length) this.flush();
     if (line.length > this.chunk.length) {

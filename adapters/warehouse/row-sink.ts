@@ -1,4 +1,4 @@
-import type { ColumnSpec, ParsedRow } from '../../core/csv/index.js';
+import type { ColumnSpec, ParsedRow, RowValues } from '../../core/csv/index.js';
 import { factorTableName } from './registry.js';
 
 /**
@@ -6,8 +6,11 @@ import { factorTableName } from './registry.js';
  * chunk, then waits on `ready()` before feeding the next chunk: that is the backpressure from MySQL back to OSS.
  */
 export interface RowSink {
-  /** Queue one validated row: its canonical line (LOAD DATA) and its parsed values (INSERT). */
-  add(row: ParsedRow, line: Buffer): void;
+  /**
+   * Queue one validated row: its canonical line (LOAD DATA) and its parsed values (INSERT). Both may be views
+   * the caller reuses once add() returns: a sink copies what it keeps.
+   */
+  add(row: ParsedRow<RowValues>, line: Buffer): void;
   /** Resolves when the sink takes more rows; rejects (translated) when the database failed. */
   ready(): Promise<void>;
   /** No more rows: finish the statement(s); resolves with the rows the database took. */
@@ -31,8 +34,8 @@ export interface LoadTarget {
   fields: readonly string[];
   /** Columns set to one value for every row (LOAD DATA … SET col = ?). */
   fixed: readonly { column: string; value: string }[];
-  /** The values of one row in `fields` order (the INSERT path). */
-  rowValues(row: ParsedRow): unknown[];
+  /** The values of one row in `fields` order (the INSERT path): a fresh array, NULL (null or NaN) as null. */
+  rowValues(row: ParsedRow<RowValues>): unknown[];
 }
 
 /** Rows of a factor batch go to f_<dataset>: trade_date, instrument, the batch's columns, and its batch_id. */
@@ -41,7 +44,14 @@ export function factorTarget(dataset: string, batchId: string, columns: readonly
     table: factorTableName(dataset),
     fields: ['trade_date', 'instrument', ...columns.map((c) => c.name)],
     fixed: [{ column: 'batch_id', value: batchId }],
-    rowValues: (row) => [row.date, row.instrument, ...row.values],
+    rowValues: (row) => {
+      const out: unknown[] = [row.date, row.instrument];
+      for (let i = 0; i < row.values.length; i++) {
+        const v = row.values[i] as number | null;
+        out.push(v === null || Number.isNaN(v) ? null : v);
+      }
+      return out;
+    },
   };
 }
 

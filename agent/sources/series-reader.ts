@@ -52,7 +52,7 @@ export function createSeriesReader(
           { details: { path: path(failed.index), code: failed.code } },
         );
       }
-      const series = names.map((_, i) => seriesOf(read, i, path(i), window));
+      const series = names.map((_, i) => seriesOf(read, i, () => path(i), window));
       const spans = names.map((_, i): [number, number] | undefined => {
         const size = read.shape[2 * i] as number;
         const start = read.shape[2 * i + 1] as number;
@@ -66,7 +66,8 @@ export function createSeriesReader(
 
 /**
  * Reads ahead of the consumer: `at(i)` returns item i's read, started up to `depth` items before it is
- * asked for, so reader threads stay busy while the main thread formats rows.
+ * asked for, so reader threads stay busy while the main thread formats rows. Reads start in bulk, half the
+ * depth at a time once that much has been consumed, so the reader pool can batch them (bin-reader-pool.ts).
  */
 export class ReadAhead<T> {
   private readonly started = new Map<number, Promise<T>>();
@@ -79,7 +80,8 @@ export class ReadAhead<T> {
   ) {}
 
   at(i: number): Promise<T> {
-    while (this.nextStart < this.count && this.nextStart <= i + this.depth) {
+    const refill = this.nextStart <= i + Math.ceil(this.depth / 2);
+    while (refill && this.nextStart < this.count && this.nextStart <= i + this.depth) {
       const k = this.nextStart++;
       const p = this.start(k);
       p.catch(() => {}); // observed when awaited in order; do not crash the process on an early failure

@@ -34,14 +34,15 @@ export async function payloadFile(
   days: number,
   keepCsv: boolean,
   level: number,
+  start = '2023-01-02',
 ): Promise<PayloadFile> {
-  const name = `payload-${instruments}x158-${days}d`;
+  const name = `payload-${instruments}x158-${days}d${start === '2023-01-02' ? '' : `-${start}`}`;
   // Not .json: the cache sits inside the repository tree, where the linter would want it formatted.
   const facts = join(dir, `${name}.facts`);
   if (existsSync(facts)) return JSON.parse(readFileSync(facts, 'utf8')) as PayloadFile;
   mkdirSync(dir, { recursive: true });
   const columns = benchColumns();
-  const dates = businessDays('2023-01-02', days);
+  const dates = businessDays(start, days);
   const out: PayloadFile = {
     gz: join(dir, `${name}.csv.gz`),
     digest: { bytes: 0, sha256: '', crc64: '' },
@@ -105,7 +106,7 @@ function finished(stream: Writable): Promise<void> {
   });
 }
 
-function businessDays(start: string, n: number): string[] {
+export function businessDays(start: string, n: number): string[] {
   const out: string[] = [];
   const day = new Date(`${start}T00:00:00Z`);
   while (out.length < n) {

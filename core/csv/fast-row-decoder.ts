@@ -2,7 +2,7 @@ import { DateTextCache, isValidDateBytes } from './date.js';
 import { canonicalInstrument, canonicalLine, isInstrumentByte, MAX_INSTRUMENT_LENGTH } from './instrument.js';
 import { RowDecoder } from './row-decoder.js';
 import { RowEncoder } from './row-encoder.js';
-import type { ColumnType, CsvLayout, CsvProblem, InfPolicy, ParsedRow } from './types.js';
+import type { ColumnType, CsvLayout, CsvProblem, InfPolicy, ParsedRow, RowValues } from './types.js';
 import { FIELD_ERROR, FIELD_REWRITE, ValueFieldReader } from './value-field.js';
 
 /**
@@ -21,19 +21,27 @@ export class FastRowDecoder {
   private readonly encoder: RowEncoder;
   private readonly types: ColumnType[];
   private readonly dates = new DateTextCache();
+  /** The values of the row being decoded (NaN = NULL): no boxed number per value. */
+  private readonly scratch: Float64Array;
 
+  /** `forMysql`: rows share `scratch` as their values, and numbers keep their own digits (MysqlParseOptions). */
   constructor(
     private readonly layout: CsvLayout,
     inf: InfPolicy,
+    private readonly forMysql = false,
   ) {
-    this.reference = new RowDecoder(layout, inf);
-    this.reader = new ValueFieldReader(inf);
+    this.reference = new RowDecoder(layout, inf, forMysql);
+    this.reader = new ValueFieldReader(inf, forMysql);
     this.encoder = new RowEncoder(layout);
     this.types = layout.kind === 'factors' ? layout.columns.map((c) => c.type) : [];
+    this.scratch = new Float64Array(this.types.length);
   }
 
-  /** Decodes one data line (`buf[end]` is its `\n`): a row, or undefined with `problem` set. */
-  decode(buf: Buffer, start: number, end: number, line: number): ParsedRow | undefined {
+  /**
+   * Decodes one data line (`buf[end]` is its `\n`): a row, or undefined with `problem` set. The row's values
+   * are a fresh array, or with `forMysql` the shared Float64Array.
+   */
+  decode(buf: Buffer, start: number, end: number, line: number): ParsedRow<RowValues> | undefined {
     const row =
       this.layout.kind === 'calendar'
         ? this.fastCalendar(buf, start, end, line)
@@ -45,16 +53,25 @@ export class FastRowDecoder {
     const checked = this.reference.decode(buf, start, end, line);
     this.canonical = this.reference.canonical;
     this.problem = this.reference.problem;
-    return checked;
+    if (checked === undefined || !this.forMysql) return checked;
+    const values = this.scratch;
+    for (let i = 0; i < values.length; i++) values[i] = checked.values[i] ?? Number.NaN;
+    return { ...checked, values };
   }
 
-  private fastCalendar(buf: Buffer, start: number, end: number, line: number): ParsedRow | undefined {
+  private fastCalendar(
+    buf: Buffer,
+    start: number,
+    end: number,
+    line: number,
+  ): ParsedRow<RowValues> | undefined {
     if (end - start !== 10 || !isValidDateBytes(buf, start, end)) return undefined;
     this.canonical = buf.subarray(start, end + 1);
-    return { line, date: this.dates.read(buf, start), instrument: '', values: [], infinities: 0 };
+    const values = this.forMysql ? this.scratch : [];
+    return { line, date: this.dates.read(buf, start), instrument: '', values, infinities: 0 };
   }
 
-  private fast(buf: Buffer, start: number, end: number, line: number): ParsedRow | undefined {
+  private fast(buf: Buffer, start: number, end: number, line: number): ParsedRow<RowValues> | undefined {
     const dateEnd = start + 10;
     if (dateEnd >= end || buf[dateEnd] !== 0x2c || !isValidDateBytes(buf, start, dateEnd)) return undefined;
     let pos = dateEnd + 1;
@@ -62,9 +79,10 @@ export class FastRowDecoder {
     while (pos < limit && isInstrumentByte(buf[pos]!)) pos++;
     if (pos === dateEnd + 1 || pos - dateEnd - 1 > MAX_INSTRUMENT_LENGTH) return undefined;
     const instrumentEnd = pos;
-    const values: (number | null)[] = [];
-    const rewrite = this.readValues(buf, pos, end, values);
+    const scratch = this.scratch;
+    const rewrite = this.readValues(buf, pos, end, scratch);
     if (rewrite < 0) return undefined;
+    const values = this.forMysql ? scratch : nullableArray(scratch);
     const date = this.dates.read(buf, start);
     const instrument = canonicalInstrument(buf.toString('latin1', dateEnd + 1, instrumentEnd));
     if (rewrite === 0) {
@@ -77,7 +95,7 @@ export class FastRowDecoder {
   }
 
   /** Reads `,value` per column from `pos`, which must end the line exactly; rewritten count, or -1. */
-  private readValues(buf: Buffer, from: number, end: number, values: (number | null)[]): number {
+  private readValues(buf: Buffer, from: number, end: number, values: Float64Array): number {
     const reader = this.reader;
     const types = this.types;
     let rewrite = 0;
@@ -86,15 +104,24 @@ export class FastRowDecoder {
       if (pos >= end || buf[pos] !== 0x2c) return -1;
       const field = pos + 1;
       if (buf[field] === 0x5c && buf[field + 1] === 0x4e) {
-        values.push(null); // `\N`; whatever follows must be the next separator
+        values[i] = Number.NaN; // `\N`; whatever follows must be the next separator
         pos = field + 2;
         continue;
       }
       pos = reader.readNumber(buf, field, end, types[i]!);
       if (pos < 0 || reader.status === FIELD_ERROR) return -1;
       if (reader.status === FIELD_REWRITE) rewrite++;
-      values.push(reader.value);
+      values[i] = reader.value;
     }
     return pos === end ? rewrite : -1;
   }
+}
+
+function nullableArray(values: Float64Array): (number | null)[] {
+  const out: (number | null)[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out[i] = Number.isNaN(v) ? null : v;
+  }
+  return out;
 }

@@ -15,9 +15,11 @@ export type {
   CsvLayout,
   CsvProblem,
   InfPolicy,
+  MysqlParseOptions,
   ParsedRow,
   ParseOptions,
   ProblemHandler,
   RowHandler,
+  RowValues,
 } from './types.js';
 export { CsvRowWriter, WRITER_CHUNK_BYTES } from './writer.js';

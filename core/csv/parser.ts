@@ -1,7 +1,16 @@
 import { FastRowDecoder } from './fast-row-decoder.js';
 import { csvHeader, layoutFieldNames } from './layout.js';
 import { LineSplitter } from './line-splitter.js';
-import type { CsvLayout, CsvProblem, ParseOptions, ProblemHandler, RowHandler } from './types.js';
+import type {
+  CsvLayout,
+  CsvProblem,
+  MysqlParseOptions,
+  ParsedRow,
+  ParseOptions,
+  ProblemHandler,
+  RowHandler,
+  RowValues,
+} from './types.js';
 
 /** Default longest line: 1 MiB, far above 158 columns of 25 bytes, far below a memory problem. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -22,8 +31,8 @@ const BOM = [0xef, 0xbb, 0xbf];
  * Accepted rows go to `onRow` with their canonical bytes: a view of the input when the line was canonical
  * already (valid only until the chunk's memory is reused: copy it to keep it), re-encoded otherwise.
  */
-export class CsvRowParser {
-  onRow: RowHandler;
+export class CsvRowParser<V extends RowValues = (number | null)[]> {
+  onRow: RowHandler<V>;
   onProblem: ProblemHandler;
   private readonly splitter: LineSplitter;
   private readonly decoder: FastRowDecoder;
@@ -34,19 +43,32 @@ export class CsvRowParser {
   private seen = 0; // bytes of the stream seen, up to the length of a BOM
   private ended = false;
 
-  constructor(private readonly options: ParseOptions) {
+  constructor(options: ParseOptions);
+  constructor(options: MysqlParseOptions, forMysql: true);
+  constructor(
+    private readonly options: ParseOptions | MysqlParseOptions,
+    forMysql = false,
+  ) {
     const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     if (!Number.isInteger(max) || max < 16)
       throw new RangeError(`maxLineBytes must be an integer >= 16, got ${max}`);
-    this.onRow = options.onRow ?? (() => {});
+    this.onRow = (options.onRow as RowHandler<V> | undefined) ?? (() => {});
     this.onProblem = options.onProblem ?? (() => {});
-    this.decoder = new FastRowDecoder(options.layout, options.inf);
+    this.decoder = new FastRowDecoder(options.layout, options.inf, forMysql);
     this.header = Buffer.from(csvHeader(options.layout), 'utf8');
     this.splitter = new LineSplitter(
       max,
       (buf, start, end, newline) => this.line(buf, start, end, newline),
       () => this.stop('CSV_LINE_TOO_LONG', `line longer than ${max} bytes`, this.lineCount + 1),
     );
+  }
+
+  /**
+   * The parser whose rows go to MySQL (MysqlParseOptions): values in one Float64Array reused for every row,
+   * numbers that MySQL reads as the parser does passed on as written. Same checks, same problems.
+   */
+  static forMysql(options: MysqlParseOptions): CsvRowParser<Float64Array> {
+    return new CsvRowParser<Float64Array>(options, true);
   }
 
   /** The problem that stopped parsing, if any. */
@@ -113,7 +135,8 @@ export class CsvRowParser {
       return;
     }
     this.rowCount++;
-    this.onRow(row, this.decoder.canonical);
+    // The decoder made the values V: a fresh array, or the Float64Array of a forMysql parser.
+    this.onRow(row as ParsedRow<V>, this.decoder.canonical);
   }
 
   private checkHeader(buf: Buffer, start: number, end: number): void {

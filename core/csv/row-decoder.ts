@@ -34,12 +34,13 @@ export class RowDecoder {
   constructor(
     private readonly layout: CsvLayout,
     inf: InfPolicy,
+    ownDigits = false,
   ) {
     this.names = layoutFieldNames(layout);
     this.types = layout.kind === 'factors' ? layout.columns.map((c) => c.type) : [];
     this.fieldCount = this.names.length;
     this.ends = new Int32Array(this.fieldCount);
-    this.reader = new ValueFieldReader(inf);
+    this.reader = new ValueFieldReader(inf, ownDigits);
     this.encoder = new RowEncoder(layout);
   }
 

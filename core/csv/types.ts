@@ -38,8 +38,14 @@ export interface CsvProblem {
   fatal?: boolean;
 }
 
-/** One accepted data row. */
-export interface ParsedRow {
+/** A row's values: one per value column, in layout order; null (or NaN) is NULL. */
+export type RowValues = ArrayLike<number | null>;
+
+/**
+ * One accepted data row. `values` is a fresh array per row, or, from a parser built with `forMysql`, one
+ * Float64Array reused for every row (NaN = NULL): read it inside the row handler, copy it to keep it.
+ */
+export interface ParsedRow<V extends RowValues = (number | null)[]> {
   /** 1-based line number in the payload (the header is line 1). */
   line: number;
   /** `YYYY-MM-DD`. */
@@ -47,13 +53,16 @@ export interface ParsedRow {
   /** '' for the calendar layout. */
   instrument: string;
   /** One entry per value column, in layout order: the parsed number (float32 columns rounded), or null. */
-  values: (number | null)[];
+  values: V;
   /** How many infinity tokens became NULL under the `inf: 'null'` policy. */
   infinities: number;
 }
 
 /** Called for each accepted row with its canonical bytes (including the final `\n`). */
-export type RowHandler = (row: ParsedRow, canonicalLine: Buffer) => void;
+export type RowHandler<V extends RowValues = (number | null)[]> = (
+  row: ParsedRow<V>,
+  canonicalLine: Buffer,
+) => void;
 
 /** Called for each problem, row-level and fatal. */
 export type ProblemHandler = (problem: CsvProblem) => void;
@@ -65,4 +74,17 @@ export interface ParseOptions {
   maxLineBytes?: number;
   onRow?: RowHandler;
   onProblem?: ProblemHandler;
+}
+
+/**
+ * Options of the parser that feeds MySQL (CsvRowParser.forMysql): the same checks and problems, two differences
+ * that save work per value. Values come in one Float64Array reused for every row (NaN = NULL). And a number is
+ * passed on as written when it is the plain spelling of its own digits (no `+`, no trailing zeros, the canonical
+ * exponent form) with at most 15 significant digits and a normal value — e.g. a float32 value written with
+ * float64's digits, `0.10000000149011612` — instead of being rewritten to its shortest form: MySQL reads any such
+ * decimal to the correctly rounded double and rounds that to FLOAT exactly as the parser does (Math.fround), so
+ * the stored value is the same, bit for bit (test/ingest/load.test.ts). Every other spelling is still rewritten.
+ */
+export interface MysqlParseOptions extends Omit<ParseOptions, 'onRow'> {
+  onRow?: RowHandler<Float64Array>;
 }

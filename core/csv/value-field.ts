@@ -29,7 +29,14 @@ export class ValueFieldReader {
   private readonly scratch = Buffer.allocUnsafe(64);
   private readonly shortest = new Float32Shortest();
 
-  constructor(private readonly inf: InfPolicy) {}
+  /**
+   * `ownDigits`: a float32 number of 7-15 significant digits counts as canonical when it is the plain spelling
+   * of its own digits (MysqlParseOptions): the shortest digits are not computed.
+   */
+  constructor(
+    private readonly inf: InfPolicy,
+    private readonly ownDigits = false,
+  ) {}
 
   /** Reads the field `buf[start..end)`; returns FIELD_CANONICAL, FIELD_REWRITE or FIELD_ERROR. */
   read(buf: Uint8Array, start: number, end: number, type: ColumnType): number {
@@ -86,7 +93,9 @@ export class ValueFieldReader {
     if (v === 0) return !t.plus && !t.point && !t.hasExponent && t.intLength === 1;
     const magnitude = v < 0 ? -v : v;
     if (type === 'float32') {
-      if (!t.long && t.count <= 6 && magnitude >= FLOAT32_MIN_NORMAL) return t.spells(t.digits, t.exponent);
+      if (!t.long && (t.count <= 6 || this.ownDigits) && magnitude >= FLOAT32_MIN_NORMAL) {
+        return t.spells(t.digits, t.exponent);
+      }
       if (t.long) return this.sameBytes(buf, start, end, writeFloat32(this.scratch, 0, v));
       this.shortest.compute(magnitude);
       return t.spells(this.shortest.digits, this.shortest.exponent);

@@ -17,6 +17,7 @@ import { ingestDeps, releaseIngestDeps } from './wiring.js';
  */
 export const handler = async (event: Buffer, context: FcContext): Promise<{ outcomes: IngestOutcome[] }> => {
   const deps = await ingestDeps(context);
+  deps.logger.debug('deps ready');
   let records: OssEventRecord[];
   try {
     records = parseOssEvent(event).events;

@@ -4,6 +4,7 @@ import {
   CsvRowParser,
   type InfPolicy,
   type ParsedRow,
+  type RowValues,
 } from '../../core/csv/index.js';
 
 export interface ParseResult {
@@ -29,7 +30,14 @@ export const HEADER = 'datetime,instrument,KMID,VWAP\n';
 /** Parses `input` fed in the given chunk sizes (one chunk when omitted). */
 export function parse(
   input: string | Buffer,
-  options: { layout?: CsvLayout; inf?: InfPolicy; maxLineBytes?: number; cuts?: number[] } = {},
+  options: {
+    layout?: CsvLayout;
+    inf?: InfPolicy;
+    maxLineBytes?: number;
+    cuts?: number[];
+    /** CsvRowParser.forMysql: the rows' shared Float64Array is copied, NaN back to null */
+    forMysql?: boolean;
+  } = {},
 ): ParseResult {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const result: ParseResult = {
@@ -40,16 +48,21 @@ export function parse(
     lines: 0,
     rowCount: 0,
   };
-  const parser = new CsvRowParser({
+  const common = {
     layout: options.layout ?? factors,
     inf: options.inf ?? 'reject',
     ...(options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes }),
-    onRow: (row, line) => {
-      result.rows.push(row);
-      result.canonical.push(line.toString('latin1'));
-    },
-    onProblem: (p) => result.problems.push(p),
-  });
+    onProblem: (p: CsvProblem) => result.problems.push(p),
+  };
+  const keep = (row: ParsedRow<RowValues>, line: Buffer) => {
+    const values = Array.from(row.values, (v) => (v === null || Number.isNaN(v) ? null : v));
+    result.rows.push({ ...row, values });
+    result.canonical.push(line.toString('latin1'));
+  };
+  const parser =
+    options.forMysql === true
+      ? CsvRowParser.forMysql({ ...common, onRow: keep })
+      : new CsvRowParser({ ...common, onRow: keep });
   let at = 0;
   for (const cut of options.cuts ?? []) {
     parser.push(bytes.subarray(at, cut));

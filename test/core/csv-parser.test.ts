@@ -256,3 +256,93 @@ describe('CsvRowParser: row problems skip the row and parsing goes on', () => {
     expect(r.canonical).toEqual(['2024-01-02,A,1e+300\n', '2024-01-02,B,0\n']);
   });
 });
+
+describe('CsvRowParser.forMysql: the parser that feeds LOAD DATA', () => {
+  const F32: CsvLayout = { kind: 'factors', columns: [{ name: 'X', type: 'float32' }] };
+  const head = 'datetime,instrument,X\n';
+
+  it('gives every row the same Float64Array of values (NaN = NULL), valid inside the handler', () => {
+    const seen: Float64Array[] = [];
+    const copies: number[][] = [];
+    const parser = CsvRowParser.forMysql({
+      layout: factors,
+      inf: 'null',
+      onRow: (row) => {
+        seen.push(row.values);
+        copies.push([...row.values]);
+      },
+    });
+    parser.push(Buffer.from(`${HEADER}${ROW}2024-01-02,B,\\N,-inf\n2024-01-02,C,NaN,2\n`));
+    parser.end();
+    expect(seen).toHaveLength(3);
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toBe(seen[0]);
+    expect(seen[0]).toBeInstanceOf(Float64Array);
+    expect(copies).toEqual([
+      [0.5, 1.25],
+      [Number.NaN, Number.NaN],
+      [Number.NaN, 2],
+    ]);
+  });
+
+  it('passes a float32 number written with more digits than the shortest on as written; the value is the same', () => {
+    const lines = [
+      '2024-01-02,A,0.100000001\n', // float32 0.1 with 9 digits (printf's %.9g writes this)
+      '2024-01-02,B,123456.79\n', // already the shortest
+      '2024-01-02,C,-1.17549435e-38\n', // the smallest normal float32, 9 digits
+      '2024-01-02,D,1.23456789e-7\n',
+    ];
+    const mysql = parse(`${head}${lines.join('')}`, { layout: F32, forMysql: true });
+    const plain = parse(`${head}${lines.join('')}`, { layout: F32 });
+    expect(mysql.problems).toEqual([]);
+    expect(mysql.canonical).toEqual(lines);
+    expect(plain.canonical).toEqual([
+      '2024-01-02,A,0.1\n',
+      '2024-01-02,B,123456.79\n',
+      '2024-01-02,C,-1.1754944e-38\n',
+      '2024-01-02,D,1.2345679e-7\n',
+    ]);
+    expect(mysql.rows.map((r) => r.values)).toEqual(plain.rows.map((r) => r.values));
+    expect(mysql.rows.map((r) => r.values[0])).toEqual(
+      ['0.1', '123456.79', '-1.17549435e-38', '1.23456789e-7'].map((t) => Math.fround(Number(t))),
+    );
+  });
+
+  it('still rewrites every other spelling: a sign, trailing zeros, another exponent form, over 15 digits', () => {
+    const r = parse(
+      `${head}2024-01-02,A,+1.50\n2024-01-02,B,0.00000012345678\n2024-01-02,C,1.2345678E-07\n` +
+        '2024-01-02,D,0.1000000014901161194\n2024-01-02,E,nan\n2024-01-02,f,0.5\n',
+      { layout: F32, forMysql: true },
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.canonical).toEqual([
+      '2024-01-02,A,1.5\n',
+      '2024-01-02,B,1.2345679e-7\n',
+      '2024-01-02,C,1.2345679e-7\n',
+      '2024-01-02,D,0.1\n',
+      '2024-01-02,E,\\N\n',
+      '2024-01-02,F,0.5\n',
+    ]);
+  });
+
+  it('rejects what the default parser rejects, with the same problems', () => {
+    const input =
+      `${HEADER}2024-01-02,A,1.2.3,1\n2024-01-02,B,3.5e38,1\n2024-01-02,C,inf,1\n2024-01-02,D,1,\n` +
+      `2024-01-02,E,0.100000001\n2024-13-01,F,1,2\n2024-01-02,G,1,2,3\n2024-01-02,H,"1",2\n${ROW}`;
+    const mysql = parse(input, { forMysql: true });
+    const plain = parse(input);
+    expect(mysql.problems.map((p) => p.code)).toEqual([
+      'CSV_BAD_NUMBER',
+      'VALUE_OUT_OF_RANGE',
+      'VALUE_INFINITE',
+      'CSV_EMPTY_FIELD',
+      'CSV_RAGGED',
+      'CSV_BAD_DATE',
+      'CSV_RAGGED',
+      'CSV_QUOTE',
+    ]);
+    expect(mysql.problems).toEqual(plain.problems);
+    expect(mysql.rows).toEqual(plain.rows);
+    expect([mysql.lines, mysql.rowCount]).toEqual([plain.lines, plain.rowCount]);
+  });
+});

@@ -4,6 +4,8 @@ import { formatBatchKey, formatStatusKey } from '../../core/keys.js';
 import { businessDays, factorRows, floatColumns, makeBatch } from './batch-builder.js';
 import { type DirectEnv, startDirect } from './harness.js';
 
+const DAY = { start: '2024-03-01', end: '2024-03-01' };
+
 describe('ingest: loading a batch', () => {
   let env: DirectEnv;
   beforeAll(async () => {
@@ -92,6 +94,40 @@ describe('ingest: loading a batch', () => {
       else expect(Object.is(row?.f32, a)).toBe(true);
       if (Number.isNaN(b)) expect(row?.f64).toBeNull();
       else expect(row?.f64).toBe(b);
+    }
+  });
+
+  it('stores numbers passed to LOAD DATA as written (more digits than the shortest) bit for bit as the INSERT path', async () => {
+    // Plain decimals of 7-15 significant digits go to LOAD DATA as they are (core/csv MysqlParseOptions): MySQL
+    // must round them to FLOAT exactly as the parser did, or the two paths (and the rules) would disagree.
+    const columns = [
+      { name: 'f32', type: 'float32' as const },
+      { name: 'f64', type: 'float64' as const },
+    ];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const texts: string[] = ['0.100000001', '-1.17549435e-38', '3.40282346e38', '16777217', '0.333333343'];
+    for (let i = 0; i < 200; i++) {
+      const v = (random() - 0.5) * 10 ** Math.floor(random() * 16 - 8);
+      texts.push(String(Number(v.toPrecision(7 + (i % 9)))));
+    }
+    const csv = `datetime,instrument,f32,f64\n${texts.map((t, i) => `2024-03-01,I${i},${t},${t}\n`).join('')}`;
+    const load = async (dataset: string, mode: 'load-data' | 'insert') => {
+      const batch = makeBatch({ dataset, columns, csv, rowCount: texts.length, dateRange: DAY });
+      expect(await env.ingest(batch, { loadMode: mode })).toMatchObject({ status: 'loaded' });
+      return env.query(`SELECT instrument, f32, f64 FROM f_${dataset} ORDER BY instrument`);
+    };
+    const viaLoad = await load('digits_load', 'load-data');
+    const viaInsert = await load('digits_insert', 'insert');
+    expect(viaLoad).toHaveLength(texts.length);
+    expect(viaLoad).toEqual(viaInsert);
+    for (const [i, text] of texts.entries()) {
+      const row = viaLoad.find((r) => r.instrument === `I${i}`);
+      expect(row?.f32, text).toBe(Math.fround(Number(text)));
+      expect(row?.f64, text).toBe(Number(text));
     }
   });
 

@@ -9,7 +9,7 @@ const TARGET: LoadTarget = {
   table: 'sink_probe',
   fields: ['trade_date', 'instrument', 'F0'],
   fixed: [{ column: 'batch_id', value: 'b1' }],
-  rowValues: (row) => [row.date, row.instrument, ...row.values],
+  rowValues: (row) => [row.date, row.instrument, ...Array.from(row.values)],
 };
 
 const row = (i: number): [ParsedRow, Buffer] => {
