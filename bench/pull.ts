@@ -21,9 +21,10 @@ import { columnsOf, valueSpan } from '../agent/pull/columns.js';
 import { PendingSyncs, writeNew } from '../agent/pull/file-ops.js';
 import { pull } from '../agent/pull/pull.js';
 import { SILENT_PULL } from '../agent/pull/pull-progress.js';
-import { encodeBin, featureDir, featureFile } from '../agent/pull/qlib-bin.js';
+import { encodeBin, featureFile } from '../agent/pull/qlib-bin.js';
 import type { InstrumentRows } from '../agent/pull/values-fetch.js';
 import { CsvRowWriter } from '../core/csv/index.js';
+import { featureDirName } from '../core/csv/instrument.js';
 import { buildFunctions } from '../scripts/build-functions.js';
 import { businessDays, makeBatch } from '../test/ingest/batch-builder.js';
 import { createTestDatabase } from '../test/support/mysql.js';
@@ -130,10 +131,10 @@ async function plainSelectToFiles(pool: Pool, dir: string): Promise<void> {
     const columns = columnsOf(mine, names.length, dayIndex.size);
     const span = valueSpan(columns);
     if (span === null) continue;
-    mkdirSync(join(dir, 'features', featureDir(code)), { recursive: true });
+    mkdirSync(join(dir, 'features', featureDirName(code)), { recursive: true });
     names.forEach((name, f) => {
       const bytes = encodeBin(span.start, (columns[f] as Float32Array).subarray(span.start, span.end + 1));
-      writeNew(join(dir, 'features', featureDir(code), featureFile(name)), bytes, syncs);
+      writeNew(join(dir, 'features', featureDirName(code), featureFile(name)), bytes, syncs);
     });
   }
   syncs.flush();

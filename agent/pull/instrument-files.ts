@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { featureDirName } from '../../core/csv/instrument.js';
 import { columnsOf, valueSpan } from './columns.js';
 import { appendAt, linkTrimmed, type PendingSyncs, writeNew } from './file-ops.js';
-import { encodeBin, encodeValues, featureDir, featureFile } from './qlib-bin.js';
+import { encodeBin, encodeValues, featureFile } from './qlib-bin.js';
 import type { InstrumentRows } from './values-fetch.js';
 
 /** The two calendars of one pull and which committed days the new snapshot may have changed. */
@@ -53,7 +54,7 @@ export function placeInstrument(
   rows: InstrumentRows | undefined,
   old: OldSpan | undefined,
 ): Placement {
-  const dir = featureDir(code);
+  const dir = featureDirName(code);
   const fetched = rowSpan(rows, ctx.fields.length);
   const oldTouched = old !== undefined && touches(ctx.cal.windowOld, old);
   const oldDir = old === undefined || ctx.oldFeatures === null ? null : join(ctx.oldFeatures, dir);

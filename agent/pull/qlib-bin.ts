@@ -20,22 +20,6 @@ export function encodeValues(values: Float32Array): Buffer {
   return out;
 }
 
-// qlib's code_to_fname (qlib/utils/__init__.py): names Windows reserves get a prefix.
-const RESERVED = new Set([
-  'CON',
-  'PRN',
-  'AUX',
-  'NUL',
-  ...Array.from({ length: 10 }, (_, i) => `COM${i}`),
-  ...Array.from({ length: 10 }, (_, i) => `LPT${i}`),
-]);
-
-/** The feature directory of an instrument: qlib's code_to_fname, lower-cased. */
-export function featureDir(instrument: string): string {
-  const name = RESERVED.has(instrument.toUpperCase()) ? `_qlib_${instrument}` : instrument;
-  return name.toLowerCase();
-}
-
 /** The feature file of a field: `<field.lower()>.day.bin`. */
 export function featureFile(field: string): string {
   return `${field.toLowerCase()}.day.bin`;

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { featureDirName } from '../../core/csv/instrument.js';
 import { TerminalError } from '../../core/errors.js';
 import type { ApiSource } from '../api-client.js';
 import { columnsOf, valueSpan } from './columns.js';
 import { ProviderDir } from './provider-dir.js';
-import { encodeBin, featureDir, featureFile } from './qlib-bin.js';
+import { encodeBin, featureFile } from './qlib-bin.js';
 import { fetchRange, type InstrumentRows } from './values-fetch.js';
 
 export interface VerifyReport {
@@ -65,7 +66,9 @@ export async function verifyPull(api: ApiSource, dir: string, onPage: () => void
     const range = { start: days[0] as string, end: days.at(-1) as string, instruments: group };
     await fetchRange(api, scope, range, rows, tally, onPage);
     const expected = expectedFiles(rows, state.fields, days.length);
-    const mine = group.flatMap((code) => state.fields.map((f) => `${featureDir(code)}/${featureFile(f)}`));
+    const mine = group.flatMap((code) =>
+      state.fields.map((f) => `${featureDirName(code)}/${featureFile(f)}`),
+    );
     for (const file of new Set([...expected.keys(), ...mine.filter((f) => onDisk.has(f))])) {
       const finding = compare(join(gen.path, 'features', file), expected.get(file));
       if (finding !== null) differ.push({ file: `features/${file}`, ...finding });
@@ -117,7 +120,10 @@ function expectedFiles(rows: Map<string, InstrumentRows>, fields: readonly strin
     const { start, end } = span;
     fields.forEach((field, f) => {
       const bytes = encodeBin(start, (columns[f] as Float32Array).subarray(start, end + 1));
-      out.set(`${featureDir(code)}/${featureFile(field)}`, { bytes, endsAtCalendarEnd: end === days - 1 });
+      out.set(`${featureDirName(code)}/${featureFile(field)}`, {
+        bytes,
+        endsAtCalendarEnd: end === days - 1,
+      });
     });
   }
   return out;

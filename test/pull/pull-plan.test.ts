@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { planCalendars } from '../../agent/pull/calendars.js';
-import { encodeBin, featureDir, featureFile } from '../../agent/pull/qlib-bin.js';
+import { encodeBin, featureFile } from '../../agent/pull/qlib-bin.js';
+import { featureDirName } from '../../core/csv/instrument.js';
 
 describe('pull: names, bytes and calendar plans', () => {
   it('names files as qlib looks for them: lower-case, reserved Windows names prefixed', () => {
-    expect(featureDir('SH600000')).toBe('sh600000');
-    expect(featureDir('CON')).toBe('_qlib_con');
-    expect(featureDir('com1')).toBe('_qlib_com1');
-    expect(featureDir('CONX')).toBe('conx');
+    expect(featureDirName('SH600000')).toBe('sh600000');
+    expect(featureDirName('CON')).toBe('_qlib_con');
+    expect(featureDirName('com1')).toBe('_qlib_com1');
+    expect(featureDirName('CONX')).toBe('conx');
     expect(featureFile('KMID')).toBe('kmid.day.bin');
   });
 
