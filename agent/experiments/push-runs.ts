@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { refreshCloudState } from '../cloud-status.js';
 import type { AgentContext } from '../context.js';
+import { transferSettings } from '../upload/pending.js';
 import { uploadArtifact } from './artifact-upload.js';
 import type { ArtifactPolicy } from './artifacts.js';
 import { type ChangedRun, collectRuns, type RefusedRun } from './collect-runs.js';
@@ -128,21 +129,11 @@ export async function pushRuns(
 
 /** Every selected artifact of the changed runs, in run order; sizes summed for the report. */
 async function sendArtifacts(ctx: AgentContext, runs: readonly ChangedRun[]) {
-  const { settings } = ctx;
   const deps = {
     store: ctx.store,
     dir: join(ctx.journal.dir, 'artifacts'),
     logger: ctx.logger,
-    retry: {
-      attempts: settings.retries,
-      baseMs: settings.retryBaseMs,
-      ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-    },
-    multipart: {
-      threshold: settings.multipartThreshold,
-      partSize: settings.partSize,
-      parallel: settings.parallel,
-    },
+    ...transferSettings(ctx),
     onProgress: (key: string, sent: number, total: number) => ctx.progress.upload(key, sent, total),
   };
   const out = { uploaded: 0, present: 0, bytes: 0 };

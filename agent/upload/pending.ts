@@ -36,7 +36,6 @@ export async function upload(
   entry: JournalEntry,
   verifySpool: boolean,
 ): Promise<JournalEntry> {
-  const { settings } = ctx;
   try {
     return await uploadEntry(
       {
@@ -44,16 +43,7 @@ export async function upload(
         journal: ctx.journal,
         logger: ctx.logger.child({ batchId: entry.manifest.batchId }),
         now: ctx.now,
-        retry: {
-          attempts: settings.retries,
-          baseMs: settings.retryBaseMs,
-          ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
-        },
-        multipart: {
-          threshold: settings.multipartThreshold,
-          partSize: settings.partSize,
-          parallel: settings.parallel,
-        },
+        ...transferSettings(ctx),
         onProgress: (sent, total) => ctx.progress.upload(entry.manifest.batchId, sent, total),
       },
       entry,
@@ -62,4 +52,21 @@ export async function upload(
   } finally {
     ctx.progress.done();
   }
+}
+
+/** The retries and multipart sizes of every upload the agent makes (batches and artifacts), from its settings. */
+export function transferSettings(ctx: AgentContext) {
+  const { settings } = ctx;
+  return {
+    retry: {
+      attempts: settings.retries,
+      baseMs: settings.retryBaseMs,
+      ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+    },
+    multipart: {
+      threshold: settings.multipartThreshold,
+      partSize: settings.partSize,
+      parallel: settings.parallel,
+    },
+  };
 }
