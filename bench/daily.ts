@@ -22,7 +22,6 @@
  * Prints figures, asserts nothing. Run: npm run bench -- daily   (MYSQL_URL as for the tests)
  */
 
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,13 +29,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type OSS from 'ali-oss';
 import { createOssClient } from '../adapters/object-store/client.js';
-import { formatBatchId } from '../core/batch-id.js';
-import { formatBatchKey, formatStatusKey } from '../core/keys.js';
-import { formatManifest } from '../core/manifest.js';
+import { formatStatusKey } from '../core/keys.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { buildFunctions } from '../scripts/build-functions.js';
 import { createTestDatabase } from '../test/support/mysql.js';
-import { FUNCTION, warmUp } from './ingest/e2e.js';
+import { FUNCTION, stagePayload, warmUp } from './ingest/e2e.js';
 import { businessDays, type PayloadFile, payloadFile } from './ingest/payload-file.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
@@ -127,28 +124,11 @@ async function oneDay(
   payload: PayloadFile,
   lines: string[],
 ): Promise<DailyRun | undefined> {
-  const batchId = formatBatchId(new Date(), randomBytes(6).toString('hex'));
-  const ref = { kind: 'factors' as const, dataset: DATASET, batchId };
-  const payloadKey = formatBatchKey({ ...ref, area: 'incoming', file: 'data.csv.gz' });
-  await client.put(payloadKey, payload.gz);
-  const manifest = formatManifest({
-    formatVersion: 1,
-    ...ref,
-    frequency: 'day',
-    dateRange: { start: payload.dates[0] as string, end: payload.dates[payload.dates.length - 1] as string },
-    columns: payload.columns,
-    rowCount: payload.rows,
-    payload: { key: payloadKey, format: 'csv', compression: 'gzip', ...payload.digest },
-    producer: { host: 'bench', agentVersion: '0.0.0-bench', sourcePath: payload.gz },
-    createdAt: new Date().toISOString(),
-  });
+  const { ref, manifestKey, manifest } = await stagePayload(client, payload, DATASET);
   const seen = new Set(stack.fc.invocations().map((r) => r.requestId));
   lines.length = 0;
   const started = Date.now();
-  await client.put(
-    formatBatchKey({ ...ref, area: 'incoming', file: 'manifest.json' }),
-    Buffer.from(manifest),
-  );
+  await client.put(manifestKey, manifest);
   const status = formatStatusKey(ref);
   let done: number | undefined;
   for (;;) {
