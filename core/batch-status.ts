@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isBatchId } from './batch-id.js';
 import { TerminalError } from './errors.js';
 import { isDatasetName } from './identifiers.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type Problem } from './errors.js';
 import { checkWith } from './schema.js';
 import { isTimeZone } from './zoned-time.js';

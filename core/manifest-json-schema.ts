@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HISTORY_SEPARATOR, RESERVED_COLUMNS } from './identifiers.js';
 import { ManifestSchema } from './manifest-schema.js';
 

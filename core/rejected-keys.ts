@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatBatchId } from './batch-id.js';
 import { sha256Hex } from './digest.js';
 import { TerminalError } from './errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalError } from './errors.js';
 import { checkWith } from './schema.js';
 import { isTimeZone, localDay, zonedInstant } from './zoned-time.js';

@@ -1,4 +1,4 @@
-import { createKmsSecretReader, type SecretReader } from '../adapters/secrets/kms.js';
+import type { SecretReader } from '../adapters/secrets/kms.js';
 import type { FunctionConfig } from '../core/config.js';
 import { TerminalError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -9,20 +9,24 @@ export type DatabaseSettings = Pick<FunctionConfig, 'mysqlUrl' | 'mysqlPasswordS
 /**
  * The URL a function connects with, read once at cold start: MYSQL_URL as it is (the local stack, or a password in
  * the environment), or MYSQL_URL with the password from KMS Secrets Manager, fetched with the function role's STS
- * credentials. Every function that opens a pool calls this (ingest now; monitor and api when they land).
+ * credentials (`reader`; default: KMS Secrets Manager, imported only then). Every function that opens a pool calls
+ * this (ingest now; monitor and api when they land).
  */
 export async function databaseUrl(
   config: DatabaseSettings,
   context: Pick<FcContext, 'credentials' | 'region'>,
   logger: Logger,
-  reader: SecretReader = createKmsSecretReader({
-    region: context.region,
-    endpoint: config.kmsEndpoint,
-    credentials: context.credentials,
-  }),
+  reader?: SecretReader,
 ): Promise<string> {
   const name = config.mysqlPasswordSecret;
   if (name === undefined) return config.mysqlUrl;
+  // Imported here, not at the top: the KMS SDK and its credential and signing packages are evaluated only by the
+  // cold starts that read a secret (the bundle keeps them in a lazy initialiser), not by every one.
+  reader ??= (await import('../adapters/secrets/kms.js')).createKmsSecretReader({
+    region: context.region,
+    endpoint: config.kmsEndpoint,
+    credentials: context.credentials,
+  });
   const { user, password } = credentialsOf(await reader.read(name), name);
   const url = new URL(config.mysqlUrl);
   if (url.username === '' && user !== undefined) url.username = encodeURIComponent(user);

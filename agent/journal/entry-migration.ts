@@ -6,7 +6,7 @@
  *          spoolPath and manifest. Entries are written in the current version only.
  * A version newer than this agent knows is left alone (reported as unreadable, never rewritten).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const JOURNAL_FORMAT_VERSION = 2;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MultipartState } from '../../adapters/object-store/file-upload.js';
 import { type BatchStatus, BatchStatusSchema } from '../../core/batch-status.js';
 import { type Problem, TerminalError } from '../../core/errors.js';

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalError } from '../../core/errors.js';
 import { fsyncDir, writeNew } from './file-ops.js';
 

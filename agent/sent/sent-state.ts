@@ -9,7 +9,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatProblems, TerminalError } from '../../core/errors.js';
 import { checkWith } from '../../core/schema.js';
 import { isTempFile, writeFileAtomic } from '../journal/atomic-file.js';

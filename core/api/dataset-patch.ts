@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTerminal } from '../errors.js';
 import { DATASET_PATTERN } from '../identifiers.js';
 import { parsePolicy } from '../quality/policy.js';

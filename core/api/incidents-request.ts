@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATASET_PATTERN } from '../identifiers.js';
 import { checkQuery, countParam, dateParam, instantParam, type ParamsResult, type Query } from './params.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidInstrument } from '../csv/instrument.js';
 import { checkWith } from '../schema.js';
 import { apiProblem, dateParam, type ParamsResult } from './params.js';

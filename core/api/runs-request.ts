@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkQuery, countParam, type ParamsResult, type Query } from './params.js';
 
 /**

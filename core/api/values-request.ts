@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidInstrument } from '../csv/instrument.js';
 import type { ColumnSpec } from '../csv/types.js';
 import { columnKey } from '../identifiers.js';

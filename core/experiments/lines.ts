@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The lines of an `experiments` payload (docs/batch-format.md §7): gzip'd JSON Lines, one record per line, in

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalError } from '../errors.js';
 import { readJsonDocument } from '../json-document.js';
 import { checkWith } from '../schema.js';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatRobot } from '../../adapters/chat/robots.js';
 import { isTransient } from '../../core/errors.js';
 import type { MessageBody } from '../../core/incident-message.js';

@@ -2,7 +2,6 @@ import type { PoolConnection } from 'mysql2/promise';
 import { connect } from '../../adapters/warehouse/sql.js';
 import type { ManifestV1 } from '../../core/manifest.js';
 import type { IngestDeps, Job } from './deps.js';
-import { loadExperiments } from './experiments/load-experiments.js';
 import { prepareInspection } from './inspection.js';
 import { type LoadDecision, loadBatch } from './load-batch.js';
 import { prepareSchema, type SchemaChange, settleSchema } from './schema.js';
@@ -18,7 +17,11 @@ export async function prepareAndLoad(
   job: Job,
   manifest: ManifestV1,
 ): Promise<LoadDecision> {
-  if (manifest.kind === 'experiments') return loadExperiments(deps, job, manifest);
+  if (manifest.kind === 'experiments') {
+    // Imported on the first experiments batch: a factors batch, the nightly case, never evaluates that loader.
+    const { loadExperiments } = await import('./experiments/load-experiments.js');
+    return loadExperiments(deps, job, manifest);
+  }
   const conn = await connect(deps.pool);
   let schema: SchemaChange | undefined;
   let decision: LoadDecision | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionLogsLink } from '../../core/console-links.js';
 import type { IncidentFinding } from '../../core/incident-message.js';
 import { incidentKey } from '../../core/incidents.js';

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDays, calendars } from '../../../adapters/warehouse/catalog.js';
 import { checkQuery, dateParam } from '../../../core/api/params.js';
 import { DATASET_PATTERN } from '../../../core/identifiers.js';

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeDataset, changesOf } from '../../../adapters/warehouse/admin-changes.js';
 import { calendars, catalog } from '../../../adapters/warehouse/catalog.js';
 import { readDatasetPatch } from '../../../core/api/dataset-patch.js';

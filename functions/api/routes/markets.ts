@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { changesOf, recordChange } from '../../../adapters/warehouse/admin-changes.js';
 import { marketMembers, markets, replaceMarket } from '../../../adapters/warehouse/markets.js';
 import { inTransaction } from '../../../adapters/warehouse/sql.js';

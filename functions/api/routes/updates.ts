@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDays, calendarOf } from '../../../adapters/warehouse/catalog.js';
 import {
   dataDays,
