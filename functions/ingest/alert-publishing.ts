@@ -1,6 +1,6 @@
 import type { AlertRecord } from '../../adapters/warehouse/alert-store.js';
 import { inTransaction } from '../../adapters/warehouse/sql.js';
-import { publishAll } from '../shared/outbox.js';
+import { publishAll } from '../common/outbox.js';
 import type { IngestDeps } from './deps.js';
 
 const DEFAULT_DELAYS_MS = [200, 800];

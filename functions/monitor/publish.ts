@@ -1,4 +1,4 @@
-import { publishAll } from '../shared/outbox.js';
+import { publishAll } from '../common/outbox.js';
 import { RUN_LIMITS } from './deps.js';
 import type { RunContext } from './run-context.js';
 

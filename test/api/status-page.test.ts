@@ -98,7 +98,7 @@ describe('the status page in Chromium', () => {
     await page.goto(`${api.base}/?logout=1`);
     const first = await page.goto(`${api.base}/`);
     expect(first?.status()).toBe(401);
-    await expect(page.getByLabel('API token')).toBeTruthy();
+    expect(await page.getByLabel('API token').count()).toBe(1);
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Show status' }).click();
     await page.waitForSelector('h2:has-text("Datasets")');
