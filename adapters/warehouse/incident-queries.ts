@@ -28,7 +28,12 @@ export async function openIncidents(
       WHERE state = 'open' AND check_name IN (?) ORDER BY id LIMIT ?`,
     [checks, limit],
   );
-  return rows.map((r: RowDataPacket) => ({
+  return rows.map(openIncidentOf);
+}
+
+/** The fields every incident row shares, as the monitor and the API read them. */
+function openIncidentOf(r: RowDataPacket): OpenIncident {
+  return {
     key: String(r.incident_key),
     check: String(r.check_name),
     subject: String(r.subject),
@@ -37,7 +42,7 @@ export async function openIncidents(
     batchId: r.batch_id ?? null,
     code: r.code ?? null,
     detail: parseDetail(r.detail),
-  }));
+  };
 }
 
 function parseDetail(text: unknown): MessageBody | undefined {
@@ -50,20 +55,12 @@ function parseDetail(text: unknown): MessageBody | undefined {
 }
 
 /** An incident as the HTTP API lists it (times are UTC DATETIME text). */
-export interface IncidentRow {
+export interface IncidentRow extends OpenIncident {
   id: number;
-  key: string;
-  check: string;
-  subject: string;
-  dataset: string | null;
-  tradingDay: string | null;
-  batchId: string | null;
-  code: string | null;
   state: string;
   severity: string;
   revision: number;
   summary: string;
-  detail: MessageBody | undefined;
   openedAt: string;
   escalatedAt: string | null;
   resolvedAt: string | null;
@@ -99,18 +96,11 @@ export async function listIncidents(
   );
   return rows.map((r) => ({
     id: Number(r.id),
-    key: String(r.incident_key),
-    check: String(r.check_name),
-    subject: String(r.subject),
-    dataset: r.dataset ?? null,
-    tradingDay: r.trading_day ?? null,
-    batchId: r.batch_id ?? null,
-    code: r.code ?? null,
+    ...openIncidentOf(r),
     state: String(r.state),
     severity: String(r.severity),
     revision: Number(r.revision),
     summary: String(r.summary),
-    detail: parseDetail(r.detail),
     openedAt: String(r.opened_at),
     escalatedAt: r.escalated_at ?? null,
     resolvedAt: r.resolved_at ?? null,

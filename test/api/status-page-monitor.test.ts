@@ -1,9 +1,6 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's locator.innerText() is the rendered text, what a person sees
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStore } from '../../adapters/warehouse/incident-store.js';
 import { setSla } from '../../adapters/warehouse/sla-store.js';
@@ -13,6 +10,7 @@ import { todayIn } from '../../functions/api/day-strips.js';
 import { ManualClock } from '../../local/fc/clock.js';
 import { experiment, linesBatch, metric, newRunId, run, T } from '../experiments/lines-builder.js';
 import { factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
+import { ARTIFACTS, openBrowser, requireChromium } from '../support/chromium.js';
 import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
@@ -20,25 +18,13 @@ import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
  * incidents (errors first, with what to do; resolved ones gone), a dataset whose SLA says today is late, and the
  * runs leaderboard (top 10 by IC and by excess return, deleted runs left out). A screenshot goes to test-artifacts/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const TODAY = todayIn('Asia/Shanghai', new Date());
 const DAYS = weekdaysUpTo(TODAY, 5);
 const COLUMNS = floatColumns(2);
 
 describe('the status page in Chromium: incidents, SLA state, runs leaderboard', () => {
   let api: ApiEnvironment;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   let context: BrowserContext;
   let token: string;
   // 12 runs with IC 0.010 … 0.120 (run i has IC i/100), a deleted run with the best IC, one without figures.
@@ -47,8 +33,7 @@ describe('the status page in Chromium: incidents, SLA state, runs leaderboard', 
   const bare = newRunId();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    requireChromium();
     api = await startApi('page_monitor', {}, { clock: new ManualClock(new Date()) });
     token = await api.token(['read:status'], 'desk');
     const calendar = makeBatch({ kind: 'calendar', dataset: 'cn', days: DAYS });
@@ -84,20 +69,13 @@ describe('the status page in Chromium: incidents, SLA state, runs leaderboard', 
     lines.push(run(bare, '1'));
     expect(await api.push(linesBatch('node1', lines))).toMatchObject({ status: 'loaded' });
 
-    profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
-    await mkdir(ARTIFACTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await openBrowser();
+    context = browser.context;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await api?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   function finding(dataset: string, day: string, verdict: Verdict): IncidentFinding {

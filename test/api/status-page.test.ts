@@ -1,13 +1,11 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's locator.innerText() is the rendered text, what a person sees
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setSla } from '../../adapters/warehouse/sla-store.js';
 import { todayIn } from '../../functions/api/day-strips.js';
 import { type Batch, factorRows, floatColumns, makeBatch } from '../ingest/batch-builder.js';
+import { ARTIFACTS, openBrowser, requireChromium } from '../support/chromium.js';
 import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
 
 /**
@@ -16,19 +14,6 @@ import { type ApiEnvironment, startApi, weekdaysUpTo } from './api-harness.js';
  * words, the quarantined batch with its reason and fix), on a laptop and a phone; screenshots are kept in
  * test-artifacts/ (gitignored).
  */
-const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps calling home, which floods a closed network.
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const TODAY = todayIn('Asia/Shanghai', new Date());
 const DAYS = weekdaysUpTo(TODAY, 70);
 const COLUMNS = floatColumns(2);
@@ -40,14 +25,13 @@ function daily(d: number, seed = d + 1): Batch {
 
 describe('the status page in Chromium', () => {
   let api: ApiEnvironment;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof openBrowser>> | undefined;
   let context: BrowserContext;
   let token: string;
   let broken: Batch;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    requireChromium();
     api = await startApi('page');
     token = await api.token(['read:status'], 'desk');
     // Today is never past due (its due time is tomorrow 00:00): what is late does not depend on the hour.
@@ -77,20 +61,13 @@ describe('the status page in Chromium', () => {
       rows: [...rows, rows[0] as (typeof rows)[number]],
     });
     expect(await api.push(broken)).toMatchObject({ status: 'rejected', error_code: 'DUPLICATE_KEY' });
-    profile = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
-    await mkdir(ARTIFACTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await openBrowser();
+    context = browser.context;
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await api?.close();
-    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
   });
 
   /** From signed out (the browser profile is shared by the tests, in any order) to the page. */
