@@ -29,6 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type OSS from 'ali-oss';
 import { createOssClient } from '../adapters/object-store/client.js';
+import { PAYLOAD_GZIP_LEVEL } from '../agent/build/payload-writer.js';
 import { formatStatusKey } from '../core/keys.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { buildFunctions } from '../scripts/build-functions.js';
@@ -68,7 +69,8 @@ export async function run(): Promise<void> {
   await buildFunctions();
   const days = businessDays('2024-01-02', 1 + 2 * RUNS);
   const payloads: PayloadFile[] = [];
-  for (const day of days) payloads.push(await payloadFile(CACHE, INSTRUMENTS, 1, false, 6, day));
+  for (const day of days)
+    payloads.push(await payloadFile(CACHE, INSTRUMENTS, 1, false, PAYLOAD_GZIP_LEVEL, day));
   const db = await createTestDatabase('bench_daily');
   const dir = await mkdtemp(join(tmpdir(), 'bench-daily-'));
   const lines: string[] = [];

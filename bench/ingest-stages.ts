@@ -22,6 +22,7 @@ import { createGunzip } from 'node:zlib';
 import { ensureFactorTables } from '../adapters/warehouse/factor-tables.js';
 import { LoadDataSink } from '../adapters/warehouse/load-data-sink.js';
 import { factorTarget } from '../adapters/warehouse/row-sink.js';
+import { PAYLOAD_GZIP_LEVEL } from '../agent/build/payload-writer.js';
 import { CsvRowParser, csvHeader } from '../core/csv/index.js';
 import { ProfileBuilder } from '../core/drift/profile.js';
 import type { ManifestV1 } from '../core/manifest.js';
@@ -45,7 +46,7 @@ const STAGES: Stage[] = ['gunzip', 'parse', 'rules', 'full', 'raw'];
 
 /** Entry point for bench/main.ts. */
 export async function run(): Promise<void> {
-  const payload = await payloadFile(CACHE, 5000, 20, true, 6);
+  const payload = await payloadFile(CACHE, 5000, 20, true, PAYLOAD_GZIP_LEVEL);
   const db = await createTestDatabase('bench_stages');
   try {
     const times: Record<Stage, number[]> = { gunzip: [], parse: [], rules: [], full: [], raw: [] };

@@ -8,21 +8,30 @@ export interface PayloadDigest {
   crc64: string;
 }
 
-/** Streaming SHA-256 + CRC-64/XZ + byte count over the same chunks, in one pass. */
+/**
+ * Streaming SHA-256 + CRC-64/XZ + byte count over the same chunks, in one pass. With `knownCrc64` (the
+ * CRC-64 the object store computed of the very bytes it sends) the CRC-64 is taken from it instead of
+ * computed again: the SHA-256 still covers every byte.
+ */
 export class PayloadHasher {
   private readonly sha: Hash = createHash('sha256');
-  private readonly crc = new Crc64();
+  private readonly crc: Crc64 | undefined;
   private count = 0;
+
+  constructor(private readonly knownCrc64?: string) {
+    if (knownCrc64 === undefined) this.crc = new Crc64();
+  }
 
   update(chunk: Uint8Array): this {
     this.sha.update(chunk);
-    this.crc.update(chunk);
+    this.crc?.update(chunk);
     this.count += chunk.length;
     return this;
   }
 
   digest(): PayloadDigest {
-    return { bytes: this.count, sha256: this.sha.digest('hex'), crc64: this.crc.digestDecimal() };
+    const crc64 = this.crc?.digestDecimal() ?? (this.knownCrc64 as string);
+    return { bytes: this.count, sha256: this.sha.digest('hex'), crc64 };
   }
 }
 

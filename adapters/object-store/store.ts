@@ -24,6 +24,13 @@ export interface PutOptions {
   contentType?: string;
 }
 
+/** An object's bytes as they arrive, and OSS's CRC-64 of the whole object when it reports one. */
+export interface ObjectStream {
+  body: Readable;
+  /** x-oss-hash-crc64ecma of the object being sent (decimal); undefined when the store sends none. */
+  crc64: string | undefined;
+}
+
 export interface PutResult {
   etag: string;
   crc64: string | undefined;
@@ -33,7 +40,7 @@ export interface PutResult {
 export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   get(key: string): Promise<Buffer>;
-  getStream(key: string): Promise<Readable>;
+  getStream(key: string): Promise<ObjectStream>;
   put(key: string, body: Buffer | string, options?: PutOptions): Promise<PutResult>;
   copy(to: string, from: string): Promise<void>;
   delete(key: string): Promise<void>;
@@ -106,9 +113,10 @@ export class OssObjectStore implements UploadingStore, ObjectLister {
     return result.content as Buffer;
   }
 
-  async getStream(key: string): Promise<Readable> {
+  async getStream(key: string): Promise<ObjectStream> {
     const result = await this.oss(`get ${key}`, () => this.client.getStream(key));
-    return result.stream as Readable;
+    const headers = (result.res as unknown as { headers: Record<string, string | undefined> }).headers;
+    return { body: result.stream as Readable, crc64: headers['x-oss-hash-crc64ecma'] };
   }
 
   async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<PutResult> {

@@ -23,8 +23,8 @@ export interface BuiltRuns {
 }
 
 /**
- * The payload of an experiments batch: canonical JSON lines → gzip (level 6, mtime 0: the same runs give the same
- * bytes) → a temp file in the spool, every line checked on the way by the rules ingest applies (core/experiments).
+ * The payload of an experiments batch: canonical JSON lines → gzip (PayloadFile: mtime 0, so the same runs give
+ * the same bytes) → a temp file in the spool, every line checked on the way by the rules ingest applies (core/experiments).
  * A blocking finding stops the push before anything is uploaded.
  */
 export function openRunsPayload(spoolDir: string, dataset: string) {

@@ -2,16 +2,10 @@ import { TerminalError } from '../../core/errors.js';
 import type { WindowRead } from './bin-window.mjs';
 
 /**
- * One qlib feature file: little-endian float32, element 0 the start index into the calendar, then the
+ * qlib's feature files are little-endian float32, element 0 the start index into the calendar, then the
  * values for calendar[start … start+n-1] (microsoft/qlib scripts/dump_bin.py _data_to_bin,
  * file_storage.py FileFeatureStorage). Builds read only the calendar window they need (bin-window.mjs).
  */
-export interface FeatureSeries {
-  /** Calendar index of values[0]. */
-  start: number;
-  /** The file's values inside the window read; empty when the file has none there. */
-  values: Float32Array;
-}
 
 /** A calendar window [first, first + count) and the calendar's length, which every file must fit in. */
 export interface SeriesWindow {
@@ -21,26 +15,18 @@ export interface SeriesWindow {
 }
 
 /**
- * The series of path `i` of a window read: undefined when there is no file, a TerminalError
- * BIN_MALFORMED naming the path and the fault when its shape is wrong, wherever the window lies. `path` may be
- * a function: the path is then made only for the error (a build reads 790k files and names none of them).
+ * Check the shape of every file of a window read: a TerminalError BIN_MALFORMED naming the first malformed
+ * file's path and its fault, wherever the window lies. `path` makes the path only for the error (a build
+ * reads 790k files and names none of them).
  */
-export function seriesOf(
-  read: WindowRead,
-  i: number,
-  path: string | (() => string),
-  window: SeriesWindow,
-): FeatureSeries | undefined {
-  const size = read.shape[2 * i] as number;
-  if (size < 0) return undefined;
-  const start = read.shape[2 * i + 1] as number;
-  if (!wellShaped(size, start, window.calendarLength)) {
-    checkBinShape(typeof path === 'string' ? path : path(), size, start, window.calendarLength);
+export function checkShapes(read: WindowRead, window: SeriesWindow, path: (i: number) => string): void {
+  for (let i = 0; 2 * i < read.shape.length; i++) {
+    const size = read.shape[2 * i] as number;
+    const start = read.shape[2 * i + 1] as number;
+    if (size >= 0 && !wellShaped(size, start, window.calendarLength)) {
+      checkBinShape(path(i), size, start, window.calendarLength);
+    }
   }
-  const from = Math.max(start, window.first);
-  const to = Math.max(from, Math.min(start + size / 4 - 1, window.first + window.count));
-  const at = i * window.count + (from - window.first);
-  return { start: from, values: read.values.subarray(at, at + (to - from)) };
 }
 
 /** checkBinShape's rules as one test, without a path. */

@@ -1,8 +1,8 @@
 // Reads one calendar window of an instrument's qlib feature files (microsoft/qlib scripts/dump_bin.py: little-endian
 // float32, element 0 the start index into the calendar, then the values for calendar[start …]). A batch
 // build opens one file per (instrument, field) — 790k for 5000 × 158 — so the cost is syscalls, not bytes:
-// per file one open, one read into a reused scratch buffer and one close (a second read only for a file
-// larger than the scratch), and one output array per instrument instead of a buffer per file. Memory
+// per file one open, one read into a reused buffer and one close (a second read only for a window past
+// that first read), and one output array per instrument instead of a buffer per file. Memory
 // follows the window, not the length of the history. Checking each file's shape (size, start index) is the
 // caller's (bin-file.ts checkBinShape). With `track` it also digests what each file holds up to the point
 // already sent (bin-digest.mjs), from the same open descriptor. Plain JS: reader threads (bin-reader-worker.mjs) load it under tsx,
@@ -13,7 +13,13 @@ import { digestInto } from './bin-digest.mjs';
 
 const SCRATCH_BYTES = 64 * 1024;
 const LITTLE_ENDIAN = endianness() === 'LE';
-let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+/** Each file's first read, and the same bytes as float32 (read in place on a little-endian machine). */
+const head = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+const headFloats = new Float32Array(head.buffer, head.byteOffset, SCRATCH_BYTES / 4);
+/** A window past the first read (grown as needed). */
+let wide = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+/** Per list of fields, their file names as qlib spells them (made once, not per file). */
+const fileNames = new WeakMap();
 
 /**
  * For each field (lower-case) of the instrument directory `dir` (undefined: none), the file's byte size
@@ -30,10 +36,16 @@ export function readWindows(dir, fields, first, count, track) {
   const renamed = [];
   const errors = [];
   let listing;
+  let names = fileNames.get(fields);
+  if (names === undefined) {
+    names = fields.map((field) => `${field}.day.bin`);
+    fileNames.set(fields, names);
+  }
+  const prefix = `${dir}/`;
   for (let i = 0; dir !== undefined && i < fields.length; i++) {
-    let name = `${fields[i]}.day.bin`;
+    let name = names[i];
     try {
-      let fd = tryOpen(`${dir}/${name}`);
+      let fd = tryOpen(prefix + name);
       if (fd === undefined) {
         listing ??= listDir(dir);
         name = listing.get(name);
@@ -78,39 +90,40 @@ function listDir(dir) {
 /** Read the window of one open file into `values` (and its digests with `track`); closes the descriptor. */
 function readOne(fd, i, first, count, shape, values, track, digests) {
   try {
-    // A regular file returns what it holds in one read; only a file that fills the scratch needs its size.
-    const got = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
+    // A regular file returns what it holds in one read; only a file that fills the head needs its size.
+    const got = readSync(fd, head, 0, SCRATCH_BYTES, 0);
     const size = got < SCRATCH_BYTES ? got : fstatSync(fd).size;
     shape[2 * i] = size;
     if (size < 4 || size % 4 !== 0) return;
-    const start = scratch.readFloatLE(0);
+    const start = LITTLE_ENDIAN ? headFloats[0] : head.readFloatLE(0);
     shape[2 * i + 1] = start;
     if (!Number.isInteger(start) || start < 0) return;
-    // Before the window: reading it may reuse the scratch that holds the file's head.
-    if (track !== undefined) digestInto(fd, scratch, got, start, size / 4 - 1, track, i, digests);
+    if (track !== undefined) digestInto(fd, head, got, start, size / 4 - 1, track, i, digests);
     const from = Math.max(start, first);
     const to = Math.min(start + size / 4 - 1, first + count);
     if (from >= to) return;
     const offset = 4 + 4 * (from - start);
     const length = 4 * (to - from);
-    const bytes =
-      offset + length <= got ? scratch.subarray(offset, offset + length) : readRange(fd, offset, length);
-    copyFloats(bytes, values, i * count + (from - first));
+    const at = i * count + (from - first);
+    if (offset + length > got) copyFloats(readRange(fd, offset, length), values, at);
+    else if (LITTLE_ENDIAN)
+      for (let k = 0, j = offset / 4; k < to - from; k++, j++) values[at + k] = headFloats[j];
+    else copyFloats(head.subarray(offset, offset + length), values, at);
   } finally {
     closeSync(fd);
   }
 }
 
-/** A byte range past the first read, into the (grown) scratch buffer. */
+/** A byte range past the first read. */
 function readRange(fd, offset, length) {
-  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(length);
+  if (wide.length < length) wide = Buffer.allocUnsafeSlow(length);
   let n = 0;
   while (n < length) {
-    const got = readSync(fd, scratch, n, length - n, offset + n);
+    const got = readSync(fd, wide, n, length - n, offset + n);
     if (got === 0) break;
     n += got;
   }
-  return scratch.subarray(0, n - (n % 4));
+  return wide.subarray(0, n - (n % 4));
 }
 
 function copyFloats(bytes, values, at) {

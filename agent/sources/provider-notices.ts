@@ -35,7 +35,7 @@ export class ProviderNotices {
 
   /** An instrument whose rows go into the batch. */
   observe(instrument: PlannedInstrument, read: InstrumentRead): void {
-    if (instrument.memberships === undefined || read.spans.some((s) => s !== undefined)) return;
+    if (instrument.memberships === undefined || read.hasAnyFile()) return;
     const where =
       instrument.dir === undefined ? 'no feature directory' : `${instrument.dir} has none of them`;
     this.empty.push(`${instrument.symbol} (${where})`);

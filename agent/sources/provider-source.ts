@@ -1,7 +1,6 @@
 import { isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import type { SentTracker } from '../sent/tracker.js';
-import type { FeatureSeries } from './bin-file.js';
 import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
 import { ProviderNotices } from './provider-notices.js';
 import {
@@ -108,14 +107,12 @@ async function* readBlocks(pass: Pass, report: (problem: SourceProblem) => void)
     for (const [i, { instrument, members }] of wanted.entries()) {
       const read = await ahead.at(i);
       if (instrument.dir !== undefined) withData += 1;
-      read.series.forEach((s, c) => {
-        if (s !== undefined) found.add(c);
-      });
+      if (found.size < fields.length) for (let c = 0; c < fields.length; c++) if (read.has(c)) found.add(c);
       tracker?.observe(instrument.symbol, instrument.memberships ?? spansOf(read), read);
-      const ranges = members ?? clipRanges(coverage(read.series), first, last);
+      const ranges = members ?? clipRanges(read.coverage(), first, last);
       if (ranges.length === 0) continue;
       pass.notices.observe(instrument, read);
-      yield assemble(instrument.symbol, ranges, read.series, calendar, fields.length);
+      yield assemble(instrument.symbol, ranges, read, calendar, fields.length);
     }
   } finally {
     await reader.close();
@@ -144,33 +141,22 @@ function spansOf(read: InstrumentRead): IndexRange[] {
   return mergeRanges(read.spans.filter((s): s is [number, number] => s !== undefined));
 }
 
-function coverage(series: (FeatureSeries | undefined)[]): IndexRange[] {
-  const spans: IndexRange[] = [];
-  for (const s of series)
-    if (s !== undefined && s.values.length > 0) spans.push([s.start, s.start + s.values.length - 1]);
-  return mergeRanges(spans);
-}
-
+/** The instrument's rows in `ranges` (inside the window read), `width` values each. */
 function assemble(
   symbol: string,
   ranges: IndexRange[],
-  series: (FeatureSeries | undefined)[],
+  read: InstrumentRead,
   calendar: string[],
   width: number,
 ): RowBlock {
   const rows = ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
-  const values = new Float32Array(rows * width).fill(Number.NaN);
+  const values = new Float32Array(rows * width);
   const dates: string[] = [];
-  let offset = 0;
   for (const [a, b] of ranges) {
-    for (let d = a; d <= b; d++) dates.push(calendar[d] as string);
-    series.forEach((s, c) => {
-      if (s === undefined) return;
-      const from = Math.max(a, s.start);
-      const to = Math.min(b, s.start + s.values.length - 1);
-      for (let d = from; d <= to; d++) values[(offset + d - a) * width + c] = s.values[d - s.start] as number;
-    });
-    offset += b - a + 1;
+    for (let d = a; d <= b; d++) {
+      read.copyRow(d, values, dates.length * width);
+      dates.push(calendar[d] as string);
+    }
   }
   return { instrument: symbol, dates, values };
 }

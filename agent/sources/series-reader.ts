@@ -1,17 +1,72 @@
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
-import { type FeatureSeries, type SeriesWindow, seriesOf } from './bin-file.js';
+import { checkShapes, type SeriesWindow } from './bin-file.js';
 import { BinReaderPool, defaultReaders } from './bin-reader-pool.js';
 import { type DigestRequest, readWindows, type WindowRead } from './bin-window.mjs';
+import { type IndexRange, mergeRanges } from './index-ranges.js';
 
-/** One instrument's requested fields as read. */
-export interface InstrumentRead {
-  /** The window's values per field; undefined where there is no file. */
-  series: (FeatureSeries | undefined)[];
-  /** Per field the file's whole span as calendar indices [start, start + n - 1]; undefined: no file. */
-  spans: ([number, number] | undefined)[];
+/**
+ * One instrument's requested fields as read: the window's values field by field (NaN where a file has none)
+ * and each file's span. A daily build reads thousands of instruments × 158 fields, so nothing here is made
+ * per field unless asked for: rows are copied straight out of the window (`copyRow`), and the per-field spans
+ * only the record of what was sent needs are made on first use.
+ */
+export class InstrumentRead {
+  private spanList: ([number, number] | undefined)[] | undefined;
+
+  constructor(
+    private readonly read: WindowRead,
+    private readonly window: SeriesWindow,
+  ) {}
+
   /** With a digest request: per field the CRC-32 of [from, oldEnd] and of [from, newEnd] (bin-digest.mjs). */
-  digests: Float64Array | undefined;
+  get digests(): Float64Array | undefined {
+    return this.read.digests;
+  }
+
+  /** Whether field `c` has a file. */
+  has(c: number): boolean {
+    return (this.read.shape[2 * c] as number) >= 0;
+  }
+
+  /** Whether any requested field has a file. */
+  hasAnyFile(): boolean {
+    for (let c = 0; 2 * c < this.read.shape.length; c++) if (this.has(c)) return true;
+    return false;
+  }
+
+  /** Per field the file's whole span as calendar indices [start, start + n - 1]; undefined: no file. */
+  get spans(): ([number, number] | undefined)[] {
+    this.spanList ??= Array.from({ length: this.read.shape.length / 2 }, (_, c) => {
+      const size = this.read.shape[2 * c] as number;
+      const start = this.read.shape[2 * c + 1] as number;
+      return size < 0 ? undefined : [start, start + size / 4 - 2];
+    });
+    return this.spanList;
+  }
+
+  /** The calendar indices inside the window where some field has a value slot, merged. */
+  coverage(): IndexRange[] {
+    const { first, count } = this.window;
+    const spans: IndexRange[] = [];
+    for (let c = 0; 2 * c < this.read.shape.length; c++) {
+      if (!this.has(c)) continue;
+      const start = this.read.shape[2 * c + 1] as number;
+      const end = start + (this.read.shape[2 * c] as number) / 4 - 2;
+      const from = Math.max(start, first);
+      const to = Math.min(end, first + count - 1);
+      if (from <= to) spans.push([from, to]);
+    }
+    return mergeRanges(spans);
+  }
+
+  /** Copy the fields' values at calendar index `day` (inside the window) into `out` from `at`. */
+  copyRow(day: number, out: Float32Array, at: number): void {
+    const { first, count } = this.window;
+    const width = this.read.shape.length / 2;
+    const values = this.read.values;
+    for (let c = 0, k = day - first; c < width; c++, k += count) out[at + c] = values[k] as number;
+  }
 }
 
 /** Reads the requested fields of one instrument directory. */
@@ -23,7 +78,8 @@ export interface SeriesReader {
 /**
  * A reader of `window` for `files` feature files: in this thread when there are few, else on reader
  * threads (the build is bound by one open/read/close per file, so threads side by side finish sooner).
- * `readers` forces a thread count; 0 reads in this thread. Both run the same bin-window.mjs.
+ * `readers` forces a thread count; 0 reads in this thread. Both run the same bin-window.mjs. Every file's
+ * shape is checked (bin-file.ts): a malformed one is a TerminalError naming its path.
  */
 export function createSeriesReader(
   fields: string[],
@@ -42,8 +98,7 @@ export function createSeriesReader(
   return {
     read: async (dir, track) => {
       const read = await readDir(dir, track);
-      const renamed = new Map(read.renamed);
-      const path = (i: number) => join(dir ?? '', renamed.get(i) ?? `${names[i]}.day.bin`);
+      const path = (i: number) => join(dir ?? '', new Map(read.renamed).get(i) ?? `${names[i]}.day.bin`);
       const failed = read.errors[0];
       if (failed !== undefined) {
         throw new TerminalError(
@@ -52,13 +107,8 @@ export function createSeriesReader(
           { details: { path: path(failed.index), code: failed.code } },
         );
       }
-      const series = names.map((_, i) => seriesOf(read, i, () => path(i), window));
-      const spans = names.map((_, i): [number, number] | undefined => {
-        const size = read.shape[2 * i] as number;
-        const start = read.shape[2 * i + 1] as number;
-        return size < 0 ? undefined : [start, start + size / 4 - 2];
-      });
-      return { series, spans, digests: read.digests };
+      checkShapes(read, window, path);
+      return new InstrumentRead(read, window);
     },
     close: async () => pool?.close(),
   };

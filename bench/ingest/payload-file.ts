@@ -36,7 +36,7 @@ export async function payloadFile(
   level: number,
   start = '2023-01-02',
 ): Promise<PayloadFile> {
-  const name = `payload-${instruments}x158-${days}d${start === '2023-01-02' ? '' : `-${start}`}`;
+  const name = `payload-${instruments}x158-${days}d${start === '2023-01-02' ? '' : `-${start}`}-gz${level}`;
   // Not .json: the cache sits inside the repository tree, where the linter would want it formatted.
   const facts = join(dir, `${name}.facts`);
   if (existsSync(facts)) return JSON.parse(readFileSync(facts, 'utf8')) as PayloadFile;

@@ -1,5 +1,6 @@
 import { DateTextCache, isValidDateBytes } from './date.js';
 import { canonicalInstrument, canonicalLine, isInstrumentByte, MAX_INSTRUMENT_LENGTH } from './instrument.js';
+import { PlainDecimal } from './plain-decimal.js';
 import { RowDecoder } from './row-decoder.js';
 import { RowEncoder } from './row-encoder.js';
 import type { ColumnType, CsvLayout, CsvProblem, InfPolicy, ParsedRow, RowValues } from './types.js';
@@ -23,6 +24,9 @@ export class FastRowDecoder {
   private readonly dates = new DateTextCache();
   /** The values of the row being decoded (NaN = NULL): no boxed number per value. */
   private readonly scratch: Float64Array;
+  /** With `forMysql`, per column whether a plain decimal may take the shortcut (float32 columns). */
+  private readonly plainFloat32: boolean[];
+  private readonly plain = new PlainDecimal();
 
   /** `forMysql`: rows share `scratch` as their values, and numbers keep their own digits (MysqlParseOptions). */
   constructor(
@@ -35,6 +39,7 @@ export class FastRowDecoder {
     this.encoder = new RowEncoder(layout);
     this.types = layout.kind === 'factors' ? layout.columns.map((c) => c.type) : [];
     this.scratch = new Float64Array(this.types.length);
+    this.plainFloat32 = this.types.map((type) => forMysql && type === 'float32');
   }
 
   /**
@@ -97,6 +102,8 @@ export class FastRowDecoder {
   /** Reads `,value` per column from `pos`, which must end the line exactly; rewritten count, or -1. */
   private readValues(buf: Buffer, from: number, end: number, values: Float64Array): number {
     const reader = this.reader;
+    const plain = this.plain;
+    const plainFloat32 = this.plainFloat32;
     const types = this.types;
     let rewrite = 0;
     let pos = from;
@@ -107,6 +114,14 @@ export class FastRowDecoder {
         values[i] = Number.NaN; // `\N`; whatever follows must be the next separator
         pos = field + 2;
         continue;
+      }
+      if (plainFloat32[i] === true) {
+        const next = plain.read(buf, field, end);
+        if (next >= 0) {
+          values[i] = plain.value;
+          pos = next;
+          continue;
+        }
       }
       pos = reader.readNumber(buf, field, end, types[i]!);
       if (pos < 0 || reader.status === FIELD_ERROR) return -1;

@@ -52,7 +52,7 @@ export async function hashStored(deps: IngestDeps, key: string): Promise<Payload
   const hasher = new PayloadHasher();
   let source: Readable;
   try {
-    source = await deps.store.getStream(key);
+    source = (await deps.store.getStream(key)).body;
   } catch (error) {
     if (isTerminal(error) && error.code === 'OSS_NOT_FOUND') return undefined;
     throw error;

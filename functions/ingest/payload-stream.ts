@@ -26,7 +26,9 @@ export interface StreamResult {
  * stops the rows (the caller rolls back) but parsing goes on to the end, so reason.json counts every problem —
  * unless a cap is reached (inflated bytes, rows beyond the manifest's count, distinct instruments): then reading
  * stops at once (row-feeder.ts). A sink that fails on its own (its connection closed) stops the reading at once
- * too, with the sink's error, instead of waiting for the next chunk of the download.
+ * too, with the sink's error, instead of waiting for the next chunk of the download. `knownCrc64`: OSS's CRC-64
+ * of the object it sends, already found equal to the manifest's; the bytes are then not run through CRC-64 again
+ * (a third of a second per 75 MiB), while SHA-256 still covers every one of them.
  */
 export async function streamPayload(
   source: Readable,
@@ -34,8 +36,9 @@ export async function streamPayload(
   inspection: Inspection,
   sink: RowSink,
   maxInflatedBytes: number,
+  knownCrc64?: string,
 ): Promise<StreamResult> {
-  const hasher = new PayloadHasher();
+  const hasher = new PayloadHasher(knownCrc64);
   const feeder = new RowFeeder(manifest, inspection, sink, maxInflatedBytes);
   sink.onFailure((error) => feeder.fail(error));
   // Larger output chunks: fewer parser calls and backpressure round trips per megabyte.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMissing, readJson, removeQuietly, TempDir } from './atomic-file.js';
 import { KeyLock } from './key-lock.js';
@@ -111,6 +111,23 @@ export class ObjectStore {
       } catch (error) {
         if (!isMissing(error) || attempt >= 5) throw error;
       }
+    }
+  }
+
+  /**
+   * A second name at `path` (a temp file, for commit) for the bytes of `meta`: objects' data files are never
+   * written after commit, so the link is a copy that costs nothing. False when those bytes are gone (a
+   * concurrent overwrite or delete removed them) or cannot be linked.
+   */
+  async linkData(bucket: string, meta: ObjectMeta, path: string): Promise<boolean> {
+    try {
+      await link(this.dataPath(bucket, meta.dataFile), path);
+      return true;
+    } catch (error) {
+      // EXDEV, EPERM: a state directory whose temp dir or file system cannot link; the caller copies.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (isMissing(error) || code === 'EXDEV' || code === 'EPERM') return false;
+      throw error;
     }
   }
 

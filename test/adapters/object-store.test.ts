@@ -45,8 +45,10 @@ describe('OssObjectStore against the local OSS server', () => {
     expect(info?.etag).toMatch(/^[0-9A-F]{32}$/);
     expect(await s.get('adapter/a.csv')).toEqual(body);
     const chunks: Buffer[] = [];
-    for await (const chunk of await s.getStream('adapter/a.csv')) chunks.push(chunk as Buffer);
+    const streamed = await s.getStream('adapter/a.csv');
+    for await (const chunk of streamed.body) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks)).toEqual(body);
+    expect(streamed.crc64).toBe(crc64(body));
     await s.copy('adapter/b.csv', 'adapter/a.csv');
     const keys: string[] = [];
     for await (const o of s.list('adapter/')) keys.push(o.key);

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SeriesWindow, seriesOf } from '../../agent/sources/bin-file.js';
+import type { SeriesWindow } from '../../agent/sources/bin-file.js';
 import { readWindows } from '../../agent/sources/bin-window.mjs';
+import { createSeriesReader, type InstrumentRead } from '../../agent/sources/series-reader.js';
 
 /** A .bin as dump_bin.py writes it: float32 LE, the start index first. */
 function bin(start: number, values: number[]): Buffer {
@@ -11,6 +12,15 @@ function bin(start: number, values: number[]): Buffer {
 }
 
 const bits = (values: Float32Array) => [...new Uint32Array(Float32Array.from(values).buffer)];
+
+/** The values of field `c` on calendar days [from, to] as the build copies them out of a read. */
+function column(read: InstrumentRead, width: number, c: number, from: number, to: number): Float32Array {
+  const row = new Float32Array(width);
+  return Float32Array.from({ length: to - from + 1 }, (_, k) => {
+    read.copyRow(from + k, row, 0);
+    return row[c] as number;
+  });
+}
 
 describe('reading a calendar window of feature files (bin-window.mjs)', () => {
   let dir: string;
@@ -27,40 +37,54 @@ describe('reading a calendar window of feature files (bin-window.mjs)', () => {
 
   const window = (first: number, count: number): SeriesWindow => ({ first, count, calendarLength: 25_000 });
 
-  it('reads only the window of a long history, bit for bit, past the first read', () => {
+  /** Read `fields` of the fixture directory over window `w` in this thread, shapes checked. */
+  const readIn = (fields: string[], w: SeriesWindow) => createSeriesReader(fields, w, 0, 0).read(dir);
+
+  it('reads only the window of a long history, bit for bit, past the first read', async () => {
     const w = window(19_990, 20);
-    const read = readWindows(dir, ['long'], w.first, w.count);
-    const series = seriesOf(read, 0, join(dir, 'long.day.bin'), w);
-    // The file covers calendar indices 5 … 20004: the window keeps 19990 … 20004.
-    expect(series?.start).toBe(19_990);
-    expect(bits(series?.values ?? new Float32Array())).toEqual(bits(Float32Array.from(long.slice(19_985))));
-    expect(read.values.length).toBe(20);
+    expect(readWindows(dir, ['long'], w.first, w.count).values.length).toBe(20);
+    const read = await readIn(['long'], w);
+    // The file covers calendar indices 5 … 20004: the window keeps 19990 … 20004, NaN after.
+    expect(read.coverage()).toEqual([[19_990, 20_004]]);
+    expect(read.spans).toEqual([[5, 20_004]]);
+    expect(bits(column(read, 1, 0, 19_990, 20_004))).toEqual(bits(Float32Array.from(long.slice(19_985))));
+    expect(column(read, 1, 0, 20_005, 20_009).every(Number.isNaN)).toBe(true);
   });
 
-  it('gives an empty series for a window outside the file, and undefined for no file', () => {
+  it('has no coverage for a window outside the file, and no file for a missing field', async () => {
     const w = window(0, 5);
-    const read = readWindows(dir, ['long', 'volume'], w.first, w.count);
-    expect(seriesOf(read, 0, 'long', w)?.values.length).toBe(0);
-    expect(read.shape[2]).toBe(-1);
-    expect(seriesOf(read, 1, 'volume', w)).toBeUndefined();
+    const read = await readIn(['long', 'volume'], w);
+    expect(read.coverage()).toEqual([]);
+    expect([read.has(0), read.has(1), read.hasAnyFile()]).toEqual([true, false, true]);
+    expect(read.spans[1]).toBeUndefined();
     expect([...readWindows(undefined, ['long'], 0, 5).shape]).toEqual([-1, -1]);
+    const none = await createSeriesReader(['volume'], w, 0, 0).read(undefined);
+    expect([none.hasAnyFile(), none.coverage()]).toEqual([false, []]);
   });
 
-  it("finds a field file spelled other than qlib's lower case, NaN kept as NaN", () => {
+  it("finds a field file spelled other than qlib's lower case, NaN kept as NaN", async () => {
     const w = window(99, 5);
-    const read = readWindows(dir, ['close'], w.first, w.count);
-    expect(read.renamed).toEqual([[0, 'CLOSE.day.bin']]);
-    const series = seriesOf(read, 0, join(dir, 'CLOSE.day.bin'), w);
-    expect(series?.start).toBe(100);
-    expect([...(series?.values ?? [])]).toEqual([1.5, Number.NaN, 2.5]);
+    expect(readWindows(dir, ['close'], w.first, w.count).renamed).toEqual([[0, 'CLOSE.day.bin']]);
+    const read = await readIn(['close'], w);
+    expect(read.coverage()).toEqual([[100, 102]]);
+    expect([...column(read, 1, 0, 99, 103)]).toEqual([Number.NaN, 1.5, Number.NaN, 2.5, Number.NaN]);
   });
 
-  it('reports a malformed file whatever window is read', () => {
+  it('copies a row across fields, each field at its own place', async () => {
+    const w = window(100, 3);
+    const read = await readIn(['long', 'close'], w);
+    const row = new Float32Array(4).fill(-1);
+    read.copyRow(101, row, 1);
+    expect([...row]).toEqual([-1, Math.fround(long[96] as number), Number.NaN, -1]);
+  });
+
+  it('reports a malformed file, naming it, whatever window is read', async () => {
     const w = window(0, 1);
-    const read = readWindows(dir, ['odd', 'late'], w.first, w.count);
-    expect(() => seriesOf(read, 0, 'odd.day.bin', w)).toThrow(
+    await expect(readIn(['long', 'odd'], w)).rejects.toThrow(
       /odd.day.bin: its size 7 bytes is not a multiple of 4/,
     );
-    expect(() => seriesOf(read, 1, 'late.day.bin', w)).toThrow(/start index 30000 is past the calendar end/);
+    await expect(readIn(['late'], w)).rejects.toThrow(
+      /late.day.bin: .*start index 30000 is past the calendar end/,
+    );
   });
 });

@@ -56,6 +56,13 @@ describe('payload digest', () => {
     );
   });
 
+  it('takes the CRC-64 the store reports instead of computing it, and still hashes every byte', () => {
+    const data = Buffer.from('the store computed the CRC-64 of this object already');
+    const h = new PayloadHasher('42');
+    h.update(data.subarray(0, 9)).update(data.subarray(9));
+    expect(h.digest()).toEqual({ ...digestBytes(data), crc64: '42' });
+  });
+
   it('SHA-256 of the empty string is the well-known value', () => {
     expect(digestBytes(Buffer.alloc(0)).sha256).toBe(
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',

@@ -115,6 +115,22 @@ describe('local OSS objects through ali-oss', () => {
     expect(await failure(client.copy('obj/x.csv', 'obj/missing.csv'))).toMatchObject({ code: 'NoSuchKey' });
   });
 
+  it('keeps a same-bucket copy whole after its source is overwritten and deleted', async () => {
+    const client = h.client();
+    const body = Buffer.from('first bytes');
+    await client.put('obj/shared-src.csv', body);
+    const copied = await client.copy('obj/shared-dst.csv', 'obj/shared-src.csv');
+    expect((copied.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).toBe(crc64(body));
+    await client.put('obj/shared-src.csv', Buffer.from('second, longer bytes'));
+    expect((await client.get('obj/shared-dst.csv')).content.toString()).toBe('first bytes');
+    await client.delete('obj/shared-src.csv');
+    const got = await client.get('obj/shared-dst.csv');
+    expect(got.content.toString()).toBe('first bytes');
+    expect((got.res.headers as Record<string, string>)['x-oss-hash-crc64ecma']).toBe(crc64(body));
+    const head = await client.head('obj/shared-dst.csv');
+    expect((head.res.headers as Record<string, string>)['content-length']).toBe(String(body.length));
+  });
+
   it('puts, gets and deletes object tags', async () => {
     const client = h.client();
     await client.put('obj/tagged.csv', Buffer.from('t'));

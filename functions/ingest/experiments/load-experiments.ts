@@ -78,7 +78,7 @@ async function streamFromStore(
 ): Promise<LineStreamResult | { rejection: Rejection }> {
   try {
     const source = await deps.store.getStream(manifest.payload.key);
-    return await streamLines(source, manifest.payload.bytes, onLine);
+    return await streamLines(source.body, manifest.payload.bytes, onLine);
   } catch (error) {
     if (!(isTerminal(error) && error.code === 'OSS_NOT_FOUND')) throw error;
     return {
