@@ -37,11 +37,7 @@ export class InstrumentRead {
 
   /** Per field the file's whole span as calendar indices [start, start + n - 1]; undefined: no file. */
   get spans(): ([number, number] | undefined)[] {
-    this.spanList ??= Array.from({ length: this.read.shape.length / 2 }, (_, c) => {
-      const size = this.read.shape[2 * c] as number;
-      const start = this.read.shape[2 * c + 1] as number;
-      return size < 0 ? undefined : [start, start + size / 4 - 2];
-    });
+    this.spanList ??= Array.from({ length: this.read.shape.length / 2 }, (_, c) => this.span(c));
     return this.spanList;
   }
 
@@ -50,14 +46,20 @@ export class InstrumentRead {
     const { first, count } = this.window;
     const spans: IndexRange[] = [];
     for (let c = 0; 2 * c < this.read.shape.length; c++) {
-      if (!this.has(c)) continue;
-      const start = this.read.shape[2 * c + 1] as number;
-      const end = start + (this.read.shape[2 * c] as number) / 4 - 2;
-      const from = Math.max(start, first);
-      const to = Math.min(end, first + count - 1);
+      const span = this.span(c);
+      if (span === undefined) continue;
+      const from = Math.max(span[0], first);
+      const to = Math.min(span[1], first + count - 1);
       if (from <= to) spans.push([from, to]);
     }
     return mergeRanges(spans);
+  }
+
+  /** Field `c`'s file span [start, start + n - 1] (its size is [n + 1] float32s); undefined: no file. */
+  private span(c: number): [number, number] | undefined {
+    const size = this.read.shape[2 * c] as number;
+    const start = this.read.shape[2 * c + 1] as number;
+    return size < 0 ? undefined : [start, start + size / 4 - 2];
   }
 
   /** Copy the fields' values at calendar index `day` (inside the window) into `out` from `at`. */
