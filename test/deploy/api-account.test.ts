@@ -12,7 +12,7 @@ import { DEFAULT_NAMES, IDENTITIES } from '../../scripts/deploy/access.js';
 import { renderPolicy } from '../../scripts/deploy/policies.js';
 import { floatColumns, makeBatch } from '../ingest/batch-builder.js';
 import { ossClient } from '../ingest/harness.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/mysql.js';
+import { createTestDatabase, runSqlScript, serverUrl, type TestDatabase } from '../support/mysql.js';
 
 /**
  * The HTTP api as deployed: its own role's STS credentials (fc-api-role.json enforced by the local KMS server) read
@@ -48,17 +48,7 @@ beforeAll(async () => {
     .replaceAll('qlib_api', ACCOUNT)
     .replaceAll('{database}', db.database)
     .replaceAll('{password}', PASSWORD);
-  const conn = await mysql.createConnection(serverUrl());
-  try {
-    for (const statement of text
-      .replace(/--.*$/gm, '')
-      .split(';')
-      .map((s) => s.trim())
-      .filter(Boolean))
-      await conn.query(statement);
-  } finally {
-    await conn.end();
-  }
+  await runSqlScript(text);
   dir = await mkdtemp(join(tmpdir(), 'api-account-'));
   const identity = IDENTITIES.find((i) => i.file === 'fc-api-role');
   if (identity === undefined) throw new Error('no fc-api-role');

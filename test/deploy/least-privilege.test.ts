@@ -14,7 +14,7 @@ import { runCliCaptured } from '../agent/agent-harness.js';
 import { floatColumns, makeBatch } from '../ingest/batch-builder.js';
 import { researchServerModel } from '../support/mlflow-model.js';
 import { writeMlruns } from '../support/mlruns-fixture.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/mysql.js';
+import { createTestDatabase, runSqlScript, serverUrl, type TestDatabase } from '../support/mysql.js';
 import { generateQlibDir } from '../support/qlib-fixture.js';
 
 /**
@@ -60,17 +60,7 @@ async function runAccountSql(
     .replace(/qlib_(loader|reader)/g, account)
     .replaceAll('{database}', database)
     .replaceAll('{password}', password);
-  const conn = await mysql.createConnection(serverUrl());
-  try {
-    for (const statement of text
-      .replace(/--.*$/gm, '')
-      .split(';')
-      .map((s) => s.trim())
-      .filter(Boolean))
-      await conn.query(statement);
-  } finally {
-    await conn.end();
-  }
+  await runSqlScript(text);
 }
 
 function urlFor(user: string, password: string, database: string): string {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
 import { dropDatabase, ensureDatabase } from '../../adapters/warehouse/database.js';
 import { createPool, type Pool } from '../../adapters/warehouse/pool.js';
 import { prepareDatabase } from '../../adapters/warehouse/prepare.js';
@@ -43,4 +44,19 @@ export async function createTestDatabase(
       await dropDatabase(url);
     },
   };
+}
+
+/** Run a SQL script (deploy/sql/*.sql with its placeholders filled in) on the server, statement by statement. */
+export async function runSqlScript(text: string): Promise<void> {
+  const conn = await mysql.createConnection(serverUrl());
+  try {
+    for (const statement of text
+      .replace(/--.*$/gm, '')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await conn.query(statement);
+  } finally {
+    await conn.end();
+  }
 }

@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { RunOrderColumn, RunsCursor } from '../../../core/api/runs-request.js';
+import type { RunsRequest } from '../../../core/api/runs-request.js';
 import { type Param, selectPrepared } from '../prepared.js';
 import type { Queryable } from '../sql.js';
 
@@ -30,23 +30,12 @@ export async function listExperiments(db: Queryable): Promise<RowDataPacket[]> {
   })) as RowDataPacket[];
 }
 
-/** What a run list may be filtered and paged by. */
-export interface RunListQuery {
-  experiment?: string;
-  store?: string;
-  orderBy: RunOrderColumn;
-  desc: boolean;
-  includeDeleted: boolean;
-  limit: number;
-  after?: RunsCursor;
-}
-
 /**
  * One page of run summaries in `orderBy` order, NULLs last, after `after`. Two reads, each in the order of the
  * column's index (migrations/0011: (column, run_id)) so a page costs `limit` index entries, not a sort of the
  * table: the runs with a value, then — once those run out — the runs without one.
  */
-export async function listRunSummaries(db: Queryable, q: RunListQuery): Promise<RowDataPacket[]> {
+export async function listRunSummaries(db: Queryable, q: RunsRequest): Promise<RowDataPacket[]> {
   const valued = q.after?.isNull === true ? [] : await runPage(db, q, 'valued');
   if (valued.length >= q.limit) return valued;
   const rest = { ...q, limit: q.limit - valued.length };
@@ -55,7 +44,7 @@ export async function listRunSummaries(db: Queryable, q: RunListQuery): Promise<
   return [...valued, ...(await runPage(db, rest, 'null'))];
 }
 
-async function runPage(db: Queryable, q: RunListQuery, phase: 'valued' | 'null'): Promise<RowDataPacket[]> {
+async function runPage(db: Queryable, q: RunsRequest, phase: 'valued' | 'null'): Promise<RowDataPacket[]> {
   const col = `s.${q.orderBy}`;
   const cmp = q.desc ? '<' : '>';
   const where: string[] = [phase === 'valued' ? `${col} IS NOT NULL` : `${col} IS NULL`];
