@@ -31,6 +31,7 @@ export class BinReaderPool {
   private queued: Job[] = [];
   private next = 0;
   private nextWorker = 0;
+  private held = false;
 
   /** `fields`: the lower-case field names every job reads. */
   constructor(fields: readonly string[], size = defaultReaders()) {
@@ -46,8 +47,14 @@ export class BinReaderPool {
         for (const { id, read } of m.reads) this.settle(id, (p) => p.resolve(read));
       });
       worker.on('error', (error) => this.failAll(error));
+      // Idle threads do not keep the process alive; they are held only while reads are pending (hold()).
+      worker.unref();
       return worker;
     });
+  }
+
+  get size(): number {
+    return this.workers.length;
   }
 
   /**
@@ -56,6 +63,7 @@ export class BinReaderPool {
    */
   read(dir: string | undefined, first: number, count: number, track?: DigestRequest): Promise<WindowRead> {
     const id = this.next++;
+    this.hold(true);
     if (this.queued.length === 0) queueMicrotask(() => this.flush());
     this.queued.push({ id, dir, first, count, track });
     return new Promise((resolve, reject) => {
@@ -83,7 +91,17 @@ export class BinReaderPool {
     const p = this.pending.get(id);
     if (p === undefined) return;
     this.pending.delete(id);
+    if (this.pending.size === 0) this.hold(false);
     act(p);
+  }
+
+  private hold(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    for (const worker of this.workers) {
+      if (held) worker.ref();
+      else worker.unref();
+    }
   }
 
   private failAll(error: Error): void {
@@ -95,4 +113,35 @@ export class BinReaderPool {
 /** One reader per core, at most four: past that the file system, not the threads, is the limit. */
 export function defaultReaders(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Files below which a build reads in its own thread (starting threads costs more than they save). */
+const THREADED_FILES = 20_000;
+
+/** Reader threads for `files` feature files: `readers` when given, else none for few files, else defaultReaders. */
+export function readerThreads(files: number, readers?: number): number {
+  return readers ?? (files >= THREADED_FILES ? defaultReaders() : 0);
+}
+
+/**
+ * Reader threads started before the first read is known (they take ~70 ms to come up: a build plans its
+ * instruments meanwhile), handed to the first reader that takes them. Threads nobody takes within `unusedMs`
+ * (a source opened and never read) are closed; idle, they never keep the process alive.
+ */
+export class WarmReaders {
+  private pool: BinReaderPool | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(fields: readonly string[], size: number, unusedMs = 30_000) {
+    this.pool = new BinReaderPool(fields, size);
+    this.timer = setTimeout(() => void this.take()?.close(), unusedMs).unref();
+  }
+
+  /** The threads, once; undefined after. */
+  take(): BinReaderPool | undefined {
+    clearTimeout(this.timer);
+    const pool = this.pool;
+    this.pool = undefined;
+    return pool;
+  }
 }

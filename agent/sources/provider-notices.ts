@@ -25,11 +25,13 @@ export class ProviderNotices {
     },
     plan: readonly PlannedInstrument[],
     dirs: ReadonlyMap<string, string>,
+    /** The market's instruments file, when the caller has read it already. */
+    listed?: ReadonlyMap<string, unknown>,
   ) {
     const all = 'market' in options.selection && options.selection.market === 'all';
     this.unlisted =
       all && !options.includeUnlisted && plan.length > 0
-        ? unlistedDirs(readInstruments(options.root, 'all'), dirs)
+        ? unlistedDirs(listed ?? readInstruments(options.root, 'all'), dirs)
         : [];
   }
 

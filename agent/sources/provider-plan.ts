@@ -2,7 +2,7 @@ import { canonicalInstrument, featureDirName, instrumentOfFeatureDir } from '../
 import { TerminalError } from '../../core/errors.js';
 import { columnKey, isColumnName } from '../../core/identifiers.js';
 import { type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
-import { readInstruments } from './qlib-dir.js';
+import { type Intervals, readInstruments } from './qlib-dir.js';
 
 /** Which instruments: a market's instruments file, or an explicit list of codes. */
 export type InstrumentSelection = { market: string } | { instruments: string[] };
@@ -23,10 +23,12 @@ export function planInstruments(
   options: { root: string; selection: InstrumentSelection; includeUnlisted?: boolean },
   calendar: string[],
   dirs: Map<string, string>,
+  /** The market's instruments file, when the caller has read it already. */
+  marketFile?: Map<string, Intervals>,
 ): PlannedInstrument[] {
   const selection = options.selection;
   if ('market' in selection) {
-    const table = readInstruments(options.root, selection.market);
+    const table = marketFile ?? readInstruments(options.root, selection.market);
     const listed: PlannedInstrument[] = [...table.keys()].map((symbol) => ({
       symbol,
       dir: dirs.get(featureDirName(symbol)),

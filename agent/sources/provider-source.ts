@@ -1,6 +1,7 @@
 import { isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import type { SentTracker } from '../sent/tracker.js';
+import { readerThreads, WarmReaders } from './bin-reader-pool.js';
 import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
 import { ProviderNotices } from './provider-notices.js';
 import {
@@ -9,8 +10,8 @@ import {
   type PlannedInstrument,
   planInstruments,
 } from './provider-plan.js';
-import { checkProviderDir, featureDirs, readCalendar } from './qlib-dir.js';
-import { createSeriesReader, type InstrumentRead, ReadAhead } from './series-reader.js';
+import { checkProviderDir, featureDirs, readCalendar, readInstruments } from './qlib-dir.js';
+import { createSeriesReader, type InstrumentRead, ReadAhead, readAheadDepth } from './series-reader.js';
 import type { FactorSource, RowBlock, SourceProblem } from './source.js';
 
 export type { InstrumentSelection } from './provider-plan.js';
@@ -47,9 +48,15 @@ export function openProviderSource(options: ProviderOptions): FactorSource & { t
   const first = options.start === undefined ? 0 : lowerBound(calendar, options.start);
   const last = options.end === undefined ? calendar.length - 1 : upperIndex(calendar, options.end);
   const dirs = featureDirs(options.root);
-  const plan = planInstruments(options, calendar, dirs);
-  const notices = new ProviderNotices(options, plan, dirs);
-  const tracker = options.track?.({ calendar, first, last });
+  const warm = warmReaders(options, dirs.size);
+  const { plan, notices, tracker } = closingOnError(warm, () => {
+    // Read once: the plan takes the market's instruments, and with market `all` the notices too.
+    const { selection } = options;
+    const listed = 'market' in selection ? readInstruments(options.root, selection.market) : undefined;
+    const plan = planInstruments(options, calendar, dirs, listed);
+    const notices = new ProviderNotices(options, plan, dirs, listed);
+    return { plan, notices, tracker: options.track?.({ calendar, first, last }) };
+  });
   const columns = options.fields.map((name) => ({ name, type: 'float32' as const }));
   const source: FactorSource & { tracker?: SentTracker } = {
     kind: 'factors',
@@ -58,7 +65,7 @@ export function openProviderSource(options: ProviderOptions): FactorSource & { t
     columns,
     calendar: new Set(calendar),
     instrumentCount: plan.length,
-    blocks: (report) => readBlocks({ plan, options, calendar, first, last, notices, tracker }, report),
+    blocks: (report) => readBlocks({ plan, options, calendar, first, last, notices, tracker, warm }, report),
     notices: () => notices.list(),
   };
   if (tracker !== undefined) source.tracker = tracker;
@@ -75,11 +82,38 @@ interface Pass {
   last: number;
   notices: ProviderNotices;
   tracker: SentTracker | undefined;
+  /** Reader threads started while the instruments were planned; the first pass takes them. */
+  warm: WarmReaders | undefined;
+}
+
+/** `plan()`, closing the warm threads if it throws (a bad market file, say). */
+function closingOnError<T>(warm: WarmReaders | undefined, plan: () => T): T {
+  try {
+    return plan();
+  } catch (error) {
+    void warm?.take()?.close();
+    throw error;
+  }
+}
+
+/**
+ * Reader threads, started now when the build will read enough files to use them (a market's instruments are
+ * at most its feature directories): they come up while the instruments are planned.
+ */
+function warmReaders(options: ProviderOptions, dirs: number): WarmReaders | undefined {
+  const { selection, fields } = options;
+  const instruments = 'instruments' in selection ? selection.instruments.length : dirs;
+  const threads = readerThreads(instruments * fields.length, options.readers);
+  const names = fields.map((f) => f.toLowerCase());
+  return threads > 0 ? new WarmReaders(names, threads) : undefined;
 }
 
 async function* readBlocks(pass: Pass, report: (problem: SourceProblem) => void): AsyncIterable<RowBlock> {
   const { options, calendar, first, last, tracker } = pass;
-  if (first > last && tracker === undefined) return;
+  if (first > last && tracker === undefined) {
+    void pass.warm?.take()?.close();
+    return;
+  }
   const fields = options.fields;
   // With a market the rows are known before any file is read: instruments outside the range are skipped
   // (the tracker also reads those with rows among the dates already sent).
@@ -96,8 +130,14 @@ async function* readBlocks(pass: Pass, report: (problem: SourceProblem) => void)
           clipRanges(instrument.memberships, scanFrom, last).length > 0),
     );
   const window = { first, count: Math.max(0, last - first + 1), calendarLength: calendar.length };
-  const reader = createSeriesReader(fields, window, wanted.length * fields.length, options.readers);
-  const ahead = new ReadAhead(wanted.length, 64, (i) => {
+  const reader = createSeriesReader(
+    fields,
+    window,
+    wanted.length * fields.length,
+    options.readers,
+    pass.warm,
+  );
+  const ahead = new ReadAhead(wanted.length, readAheadDepth(fields.length, window.count), (i) => {
     const symbol = wanted[i]?.instrument.symbol as string;
     return reader.read(wanted[i]?.instrument.dir, tracker?.request(symbol));
   });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
 import { checkShapes, type SeriesWindow } from './bin-file.js';
-import { BinReaderPool, defaultReaders } from './bin-reader-pool.js';
+import { BinReaderPool, readerThreads, type WarmReaders } from './bin-reader-pool.js';
 import { type DigestRequest, readWindows, type WindowRead } from './bin-window.mjs';
 import { type IndexRange, mergeRanges } from './index-ranges.js';
 
@@ -81,17 +81,22 @@ export interface SeriesReader {
  * A reader of `window` for `files` feature files: in this thread when there are few, else on reader
  * threads (the build is bound by one open/read/close per file, so threads side by side finish sooner).
  * `readers` forces a thread count; 0 reads in this thread. Both run the same bin-window.mjs. Every file's
- * shape is checked (bin-file.ts): a malformed one is a TerminalError naming its path.
+ * shape is checked (bin-file.ts): a malformed one is a TerminalError naming its path. `warm`: threads for
+ * the same fields started earlier (bin-reader-pool.ts WarmReaders), used when their count is the one needed.
  */
 export function createSeriesReader(
   fields: string[],
   window: SeriesWindow,
   files: number,
   readers?: number,
+  warm?: WarmReaders,
 ): SeriesReader {
   const names = fields.map((field) => field.toLowerCase());
-  const threads = readers ?? (files >= 20_000 ? defaultReaders() : 0);
-  const pool = threads > 0 ? new BinReaderPool(names, threads) : undefined;
+  const threads = readerThreads(files, readers);
+  const started = warm?.take();
+  const pool =
+    threads === 0 ? undefined : started?.size === threads ? started : new BinReaderPool(names, threads);
+  if (started !== undefined && started !== pool) void started.close();
   const { first, count } = window;
   const readDir = (dir: string | undefined, track?: DigestRequest): Promise<WindowRead> =>
     pool
@@ -115,6 +120,18 @@ export function createSeriesReader(
     close: async () => pool?.close(),
   };
 }
+
+/**
+ * How many instruments to read ahead of the one being formatted: enough that the reader threads never wait on
+ * the main thread (one instrument of a daily build is ~2 ms of syscalls and a few KiB of result), within
+ * READ_AHEAD_BYTES of results waiting (a 250-day window is ~160 KiB an instrument: 64 of them).
+ */
+export function readAheadDepth(fields: number, days: number): number {
+  const bytes = fields * (4 * Math.max(1, days) + 16);
+  return Math.max(64, Math.min(1024, Math.floor(READ_AHEAD_BYTES / bytes)));
+}
+
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Reads ahead of the consumer: `at(i)` returns item i's read, started up to `depth` items before it is

@@ -1,9 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../agent/build/batch-builder.js';
+import { WarmReaders } from '../../agent/sources/bin-reader-pool.js';
 import { openProviderSource, type ProviderOptions } from '../../agent/sources/provider-source.js';
+import { createSeriesReader, readAheadDepth } from '../../agent/sources/series-reader.js';
 import { DEFAULT_POLICY } from '../../core/quality/policy.js';
 import { generateQlibDir, type QlibFixture } from '../support/qlib-fixture.js';
 
@@ -51,6 +57,27 @@ describe('feature files read on reader threads', () => {
     expect(threaded.dateRange).toEqual({ start: last, end: last });
   });
 
+  it('plans with its threads already starting and reads on them, and closes them when planning fails', async () => {
+    // `readers` given: the source starts that many threads before planning and the read takes them.
+    const last = fixture.calendar.at(-1) as string;
+    const inline = await build(0, { start: last });
+    expect((await build(2, { start: last })).digest).toEqual(inline.digest);
+    // A market file that does not exist fails the planning: the threads started for it are closed, so a
+    // long-running watch does not collect them; this process's thread count comes back to what it was.
+    const before = threadCount();
+    const open = () =>
+      openProviderSource({
+        root: fixture.root,
+        dataset: 'threads',
+        fields: fixture.fields,
+        selection: { market: 'nosuchmarket' },
+        readers: 3,
+      });
+    expect(open).toThrow(expect.objectContaining({ code: 'QLIB_MARKET_NOT_FOUND' }));
+    for (let i = 0; i < 100 && threadCount() > before; i++) await sleep(50);
+    expect(threadCount()).toBeLessThanOrEqual(before);
+  });
+
   it('reports a malformed file found by a thread with its path', async () => {
     const instrument = fixture.instruments.find(
       (i) => i.missingFields.length === 0,
@@ -61,5 +88,68 @@ describe('feature files read on reader threads', () => {
       code: 'BIN_MALFORMED',
       message: expect.stringContaining(path),
     });
+  });
+});
+
+/** Threads of this process (Linux). */
+function threadCount(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
+}
+
+describe('reader threads and the life of the process', () => {
+  const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+  const run = (...args: string[]) =>
+    promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/agent/idle-readers.ts'), ...args],
+      {
+        cwd: ROOT,
+        timeout: 45_000,
+      },
+    );
+
+  it('a pending read holds the process until its answer; idle threads never hold it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qlib-idle-'));
+    try {
+      const fixture = generateQlibDir({ root, days: 3, instruments: 1, seed: 3, missingFileRate: 0 });
+      const dir = join(
+        root,
+        'features',
+        (fixture.instruments[0] as QlibFixture['instruments'][number]).featureDir,
+      );
+      // Without the hold the process ends before the answer (exit 13: unsettled top-level await); without the
+      // release it never ends (killed at the timeout): either fails here.
+      const read = await run('read', dir);
+      const printed = JSON.parse(read.stdout) as { shape: number[]; values: number[] };
+      expect(printed.shape[0]).toBeGreaterThan(4);
+      expect(printed.values).toHaveLength(3);
+      // Threads started for a build that is never read do not hold the process for their 10 minutes.
+      expect((await run('warm')).stdout.trim()).toBe('warm');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('warm threads are taken once, go to a reader that needs as many, and close when nobody takes them', async () => {
+    const taken = new WarmReaders(['close'], 2);
+    const reader = createSeriesReader(['close'], { first: 0, count: 1, calendarLength: 1 }, 0, 2, taken);
+    expect(taken.take()).toBeUndefined();
+    await reader.close();
+    const unused = new WarmReaders(['close'], 1, 20);
+    await sleep(100);
+    expect(unused.take()).toBeUndefined();
+    const kept = new WarmReaders(['close'], 1, 60_000);
+    const pool = kept.take();
+    expect(pool?.size).toBe(1);
+    expect(kept.take()).toBeUndefined();
+    await pool?.close();
+  });
+
+  it('reads far ahead on a short window, within a bound of waiting results on a long one', () => {
+    expect(readAheadDepth(158, 1)).toBe(1024);
+    expect(readAheadDepth(158, 250)).toBe(64);
+    expect(readAheadDepth(158, 20)).toBe(Math.floor((8 * 1024 * 1024) / (158 * (4 * 20 + 16))));
+    expect(readAheadDepth(5, 0)).toBe(1024);
   });
 });
