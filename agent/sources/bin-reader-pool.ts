@@ -17,26 +17,31 @@ interface Job {
 
 /** Jobs per message at most: few enough that a thread is never idle long, many enough to pay the message. */
 const BATCH = 16;
+/** Batches a thread has at once: it starts the next while its answer to the last one is being read. */
+const IN_FLIGHT = 2;
 
 /**
- * Threads that read a calendar window of feature files (bin-reader-worker.mjs → bin-window.mjs). Jobs asked
- * for in the same turn of the event loop go out together, in batches of up to BATCH consecutive jobs per
- * thread, round-robin (a message costs about as much as a few files: a daily build reads 5000 directories);
- * each batch comes back as one message with its arrays transferred, not copied. Closing the pool ends the
- * threads.
+ * Threads that read a calendar window of feature files (bin-reader-worker.mjs → bin-window.mjs). Jobs wait
+ * in one queue, in order; a thread is given a batch of up to BATCH consecutive jobs whenever it has fewer than
+ * IN_FLIGHT batches (a message costs about as much as a few files: a daily build reads 5000 directories), so
+ * a thread that reads faster — its files in the page cache, say — takes more of them instead of waiting on
+ * the slower one. Each batch comes back as one message with its arrays transferred, not copied. Closing the
+ * pool ends the threads.
  */
 export class BinReaderPool {
   private readonly workers: Worker[];
+  /** Batches each thread has not answered yet. */
+  private readonly inFlight: number[];
   private readonly pending = new Map<number, Pending>();
   private queued: Job[] = [];
   private next = 0;
-  private nextWorker = 0;
   private held = false;
 
   /** `fields`: the lower-case field names every job reads. */
   constructor(fields: readonly string[], size = defaultReaders()) {
     const url = new URL('./bin-reader-worker.mjs', import.meta.url);
-    this.workers = Array.from({ length: size }, () => {
+    this.inFlight = Array.from({ length: size }, () => 0);
+    this.workers = Array.from({ length: size }, (_, w) => {
       // A reader allocates little on its own heap (the values are external and leave with each reply), so a
       // small young generation keeps each thread's footprint small.
       const worker = new Worker(url, {
@@ -44,6 +49,8 @@ export class BinReaderPool {
         resourceLimits: { maxYoungGenerationSizeMb: 4 },
       });
       worker.on('message', (m: { reads: { id: number; read: WindowRead }[] }) => {
+        this.inFlight[w] = (this.inFlight[w] as number) - 1;
+        this.dispatch();
         for (const { id, read } of m.reads) this.settle(id, (p) => p.resolve(read));
       });
       worker.on('error', (error) => this.failAll(error));
@@ -64,7 +71,7 @@ export class BinReaderPool {
   read(dir: string | undefined, first: number, count: number, track?: DigestRequest): Promise<WindowRead> {
     const id = this.next++;
     this.hold(true);
-    if (this.queued.length === 0) queueMicrotask(() => this.flush());
+    if (this.queued.length === 0) queueMicrotask(() => this.dispatch());
     this.queued.push({ id, dir, first, count, track });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -76,14 +83,14 @@ export class BinReaderPool {
     this.failAll(new Error('the bin reader pool was closed'));
   }
 
-  /** Send what this turn asked for: consecutive jobs in batches, spread over the threads. */
-  private flush(): void {
-    const jobs = this.queued;
-    this.queued = [];
-    const size = Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / this.workers.length)));
-    for (let i = 0; i < jobs.length; i += size) {
-      const worker = this.workers[this.nextWorker++ % this.workers.length] as Worker;
-      worker.postMessage({ jobs: jobs.slice(i, i + size) });
+  /** Give each thread batches from the front of the queue until it has IN_FLIGHT of them (or none are left). */
+  private dispatch(): void {
+    for (let w = 0; this.queued.length > 0 && w < this.workers.length; w++) {
+      while (this.queued.length > 0 && (this.inFlight[w] as number) < IN_FLIGHT) {
+        const jobs = this.queued.splice(0, BATCH);
+        this.inFlight[w] = (this.inFlight[w] as number) + 1;
+        (this.workers[w] as Worker).postMessage({ jobs });
+      }
     }
   }
 

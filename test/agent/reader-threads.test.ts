@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPayload } from '../../agent/build/batch-builder.js';
-import { WarmReaders } from '../../agent/sources/bin-reader-pool.js';
+import { BinReaderPool, WarmReaders } from '../../agent/sources/bin-reader-pool.js';
 import { openProviderSource, type ProviderOptions } from '../../agent/sources/provider-source.js';
 import { createSeriesReader, readAheadDepth } from '../../agent/sources/series-reader.js';
 import { DEFAULT_POLICY } from '../../core/quality/policy.js';
@@ -144,6 +144,33 @@ describe('reader threads and the life of the process', () => {
     expect(pool?.size).toBe(1);
     expect(kept.take()).toBeUndefined();
     await pool?.close();
+  });
+
+  it('a thread held up does not hold up the reads the other thread can take', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qlib-stuck-'));
+    const pool = new BinReaderPool(['close'], 2);
+    try {
+      // A FIFO in place of the first directory's file: its open blocks that thread until a writer comes.
+      const stuck = join(root, 'stuck');
+      const plain = join(root, 'plain');
+      mkdirSync(stuck);
+      mkdirSync(plain);
+      execFileSync('mkfifo', [join(stuck, 'close.day.bin')]);
+      writeFileSync(join(plain, 'close.day.bin'), Buffer.from(new Float32Array([0, 1.5]).buffer));
+      const reads = Array.from({ length: 200 }, (_, i) => pool.read(i === 0 ? stuck : plain, 0, 1));
+      for (const read of reads) read.catch(() => {}); // awaited below; a failed test closes the pool first
+      // Every read but the held-up thread's own batches (the first IN_FLIGHT × BATCH = 32) completes meanwhile.
+      const others = Promise.all(reads.slice(32)).then(() => 'done');
+      const waited = await Promise.race([others, sleep(20_000).then(() => 'held up')]);
+      closeSync(openSync(join(stuck, 'close.day.bin'), 'w')); // a writer came: the held-up open returns
+      expect(waited).toBe('done');
+      // The held-up read ends too (a FIFO cannot be read at an offset: an I/O error the reader reports).
+      const all = await Promise.all(reads);
+      expect([all[0]?.errors.length, all[199]?.values[0]]).toEqual([1, 1.5]);
+    } finally {
+      await pool.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads far ahead on a short window, within a bound of waiting results on a long one', () => {
