@@ -1,11 +1,9 @@
 import { TerminalError } from '../../core/errors.js';
 import type { WindowRead } from './bin-window.mjs';
 
-/**
- * qlib's feature files are little-endian float32, element 0 the start index into the calendar, then the
- * values for calendar[start … start+n-1] (microsoft/qlib scripts/dump_bin.py _data_to_bin,
- * file_storage.py FileFeatureStorage). Builds read only the calendar window they need (bin-window.mjs).
- */
+// qlib's feature files are little-endian float32, element 0 the start index into the calendar, then the
+// values for calendar[start … start+n-1] (microsoft/qlib scripts/dump_bin.py _data_to_bin,
+// file_storage.py FileFeatureStorage). Builds read only the calendar window they need (bin-window.mjs).
 
 /** A calendar window [first, first + count) and the calendar's length, which every file must fit in. */
 export interface SeriesWindow {

@@ -1,7 +1,7 @@
 import { isValidInstrument } from '../../core/csv/index.js';
 import { TerminalError } from '../../core/errors.js';
 import type { SentTracker } from '../sent/tracker.js';
-import { readerThreads, WarmReaders } from './bin-reader-pool.js';
+import type { WarmReaders } from './bin-reader-pool.js';
 import { clipRanges, type IndexRange, lowerBound, mergeRanges, upperIndex } from './index-ranges.js';
 import { ProviderNotices } from './provider-notices.js';
 import {
@@ -11,7 +11,13 @@ import {
   planInstruments,
 } from './provider-plan.js';
 import { checkProviderDir, featureDirs, readCalendar, readInstruments } from './qlib-dir.js';
-import { createSeriesReader, type InstrumentRead, ReadAhead, readAheadDepth } from './series-reader.js';
+import {
+  createSeriesReader,
+  type InstrumentRead,
+  ReadAhead,
+  readAheadDepth,
+  startReaders,
+} from './series-reader.js';
 import type { FactorSource, RowBlock, SourceProblem } from './source.js';
 
 export type { InstrumentSelection } from './provider-plan.js';
@@ -103,9 +109,7 @@ function closingOnError<T>(warm: WarmReaders | undefined, plan: () => T): T {
 function warmReaders(options: ProviderOptions, dirs: number): WarmReaders | undefined {
   const { selection, fields } = options;
   const instruments = 'instruments' in selection ? selection.instruments.length : dirs;
-  const threads = readerThreads(instruments * fields.length, options.readers);
-  const names = fields.map((f) => f.toLowerCase());
-  return threads > 0 ? new WarmReaders(names, threads) : undefined;
+  return startReaders(fields, instruments * fields.length, options.readers);
 }
 
 async function* readBlocks(pass: Pass, report: (problem: SourceProblem) => void): AsyncIterable<RowBlock> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { TerminalError } from '../../core/errors.js';
 import { checkShapes, type SeriesWindow } from './bin-file.js';
-import { BinReaderPool, readerThreads, type WarmReaders } from './bin-reader-pool.js';
+import { BinReaderPool, readerThreads, WarmReaders } from './bin-reader-pool.js';
 import { type DigestRequest, readWindows, type WindowRead } from './bin-window.mjs';
 import { type IndexRange, mergeRanges } from './index-ranges.js';
 
@@ -91,7 +91,7 @@ export function createSeriesReader(
   readers?: number,
   warm?: WarmReaders,
 ): SeriesReader {
-  const names = fields.map((field) => field.toLowerCase());
+  const names = fileFields(fields);
   const threads = readerThreads(files, readers);
   const started = warm?.take();
   const pool =
@@ -119,6 +119,20 @@ export function createSeriesReader(
     },
     close: async () => pool?.close(),
   };
+}
+
+/**
+ * Reader threads for `files` feature files of `fields`, started now for a createSeriesReader made later (it
+ * takes them): none when the files are few (readerThreads).
+ */
+export function startReaders(fields: string[], files: number, readers?: number): WarmReaders | undefined {
+  const threads = readerThreads(files, readers);
+  return threads > 0 ? new WarmReaders(fileFields(fields), threads) : undefined;
+}
+
+/** Field names as qlib spells their files (lower case): what the reader threads are given. */
+function fileFields(fields: string[]): string[] {
+  return fields.map((field) => field.toLowerCase());
 }
 
 /**

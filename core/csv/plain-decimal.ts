@@ -10,7 +10,7 @@ const FLOAT32_MIN_NORMAL = 2 ** -126;
  * `,` or at the line's end. One pass over the bytes with the state in locals, where the general reader
  * (NumberText, ValueFieldReader) records the spelling's shape and then judges it. Any other field — a sign
  * `+`, an exponent, more digits, a zero, a subnormal, a value outside float32, anything malformed — returns -1
- * and goes to the general reader, which decides as it always did; the fuzz test in test/core/csv-parser.test.ts
+ * and goes to the general reader, which decides as it always did; the fuzz test in test/core/csv-roundtrip.test.ts
  * holds the two to the same rows and values.
  */
 export class PlainDecimal {
